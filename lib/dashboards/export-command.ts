@@ -1,0 +1,77 @@
+/** `maif-obs grafana-export`: one Grafana dashboard JSON file per dashboard of the configuration. */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CliCommand, CliContext } from '../../bin/maif-obs';
+import { type ObservabilityConfig, type ResolvedConfig, resolveConfig } from '../config';
+import { toGrafanaDashboard } from './grafana';
+import { compileDashboards } from './model';
+
+export const DEFAULT_CONFIG_FILE = 'observability.config.ts';
+export const DEFAULT_OUT_DIR = 'grafana';
+
+const OPTIONS = {
+  config: { type: 'string' },
+  env: { type: 'string' },
+  out: { type: 'string' },
+  region: { type: 'string' },
+  'datasource-uid': { type: 'string' },
+} as const;
+
+const USAGE =
+  'maif-obs grafana-export [--config FILE] [--env NAME] [--out DIR] [--region REGION] [--datasource-uid UID]';
+
+function parse(args: readonly string[]) {
+  try {
+    return parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    const allowed = Object.keys(OPTIONS)
+      .map((o) => `--${o}`)
+      .join(', ');
+    // node:util words these as sentences ending with a period; keep the gist and say what is allowed.
+    const gist = (error as Error).message.split('. ')[0].replace(/\.$/, '');
+    throw new Error(`${gist} (options: ${allowed})`);
+  }
+}
+
+/** Loads a configuration module (TypeScript through tsx) and resolves one environment. */
+export function loadConfig(file: string, env: string | undefined, cwd: string): ResolvedConfig {
+  const path = resolve(cwd, file);
+  if (!existsSync(path)) throw new Error(`--config: '${file}' does not exist (looked for ${path})`);
+  const loaded = require(path) as { default?: ObservabilityConfig } & ObservabilityConfig;
+  const config = loaded.default ?? loaded;
+  const environments = Object.keys(config.environments ?? {});
+  const name = env ?? environments[0];
+  if (name === undefined) throw new Error(`--env: none given and '${file}' declares no environments`);
+  return resolveConfig(config, name);
+}
+
+async function run(args: readonly string[], context: CliContext): Promise<number> {
+  const values = parse(args);
+  const config = loadConfig(values.config ?? DEFAULT_CONFIG_FILE, values.env, context.cwd);
+  const region = values.region ?? config.region ?? context.env.AWS_REGION;
+  if (!region) {
+    throw new Error(
+      `--region: none given (pass --region, set environments.${config.environment}.region in the configuration, or AWS_REGION)`,
+    );
+  }
+  const dashboards = compileDashboards(config);
+  if (dashboards.length === 0)
+    throw new Error('the configuration has no dashboards (add dashboards or realtime.metrics)');
+  const out = resolve(context.cwd, values.out ?? DEFAULT_OUT_DIR);
+  mkdirSync(out, { recursive: true });
+  const datasourceUid = values['datasource-uid'];
+  for (const dashboard of dashboards) {
+    const json = toGrafanaDashboard(dashboard, { region, ...(datasourceUid ? { datasourceUid } : {}) });
+    const file = join(out, `${dashboard.name}.json`);
+    writeFileSync(file, `${JSON.stringify(json, null, 2)}\n`);
+    context.out(file);
+  }
+  return 0;
+}
+
+export const grafanaExportCommand: CliCommand = {
+  summary: 'Write each dashboard of the configuration as Grafana dashboard JSON on the CloudWatch data source',
+  usage: USAGE,
+  run,
+};

@@ -1,0 +1,55 @@
+export {
+  MAX_ALARMS_PER_STATUS_WIDGET,
+  ObservabilityDashboards,
+  type ObservabilityDashboardsProps,
+} from './dashboards';
+export { DEFAULT_CONFIG_FILE, DEFAULT_OUT_DIR, grafanaExportCommand, loadConfig } from './export-command';
+export {
+  DATASOURCE_VARIABLE,
+  GRAFANA_SCHEMA_VERSION,
+  type GrafanaCloudWatchTarget,
+  type GrafanaDashboard,
+  type GrafanaExportOptions,
+  type GrafanaPanel,
+  grafanaUid,
+  toGrafanaDashboard,
+} from './grafana';
+export {
+  DEFAULT_SLOW_OPERATION_MS,
+  InsightsQueries,
+  type InsightsQueriesConfig,
+  type InsightsQueriesProps,
+  LOG_FIELDS,
+  type SavedQuery,
+  savedQueries,
+  TRACE_ID_PLACEHOLDER,
+} from './insights-queries';
+export {
+  type CompiledDashboard,
+  type CompiledPanel,
+  type CompileOptions,
+  compileDashboards,
+  type DashboardDefinition,
+  type DashboardPanel,
+  type DashboardsConfig,
+  type DashboardTarget,
+  DEFAULT_PERIOD_SECONDS,
+  dashboardName,
+  type PanelType,
+  REALTIME_PERIOD_SECONDS,
+} from './model';
+export { type PromNode, PromQLError, parsePromQL, printPromQL } from './promql';
+export { REALTIME_METRICS, type RealtimeMetricName } from './realtime';
+export {
+  IdAllocator,
+  MAX_EXPRESSION_LENGTH,
+  MAX_METRICS_PER_WIDGET,
+  type MetricDefinition,
+  type MetricDefinitions,
+  type MetricStat,
+  SUPPORTED,
+  type TranslatedQuery,
+  TranslateError,
+  type TranslateOptions,
+  translatePromQL,
+} from './translate';
