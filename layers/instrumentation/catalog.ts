@@ -131,6 +131,13 @@ export const METRIC_CATALOG = {
     'performance',
     'Threshold breaches: slow_operation, memory_spike, high_cpu, io_bottleneck',
   ),
+  performance_baseline_seconds: c(
+    'gauge',
+    'Seconds',
+    ['metric'],
+    'performance',
+    'Baseline learned by the baseline monitor from the last 7 days',
+  ),
   // health probes (lambdas/health-probe)
   up: c('gauge', 'None', ['target'], 'health', '1 when the probed target answered healthy, else 0'),
   probe_duration_seconds: c('gauge', 'Seconds', ['target'], 'health', 'Probe latency'),
