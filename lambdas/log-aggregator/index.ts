@@ -9,13 +9,14 @@
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { Metrics } from '../../layers/instrumentation/metrics';
 import type { MetricsApi } from '../../layers/instrumentation/types';
 import { bundledConfig } from '../shared/bundled-config';
 import { AlertPublisher, alertDetail, alertLabels, fingerprintOf } from './alerts';
 import type { LogAggregatorConfig, LogSource } from './config';
 import { type DeadLetter, DeadLetterQueue } from './dead-letter';
 import { decodePayload, isLogEvent, type LogEvent, rawData } from './decode';
-import { EmfRecorder, type MetricRecorder, metricsApiRecorder } from './emf';
+import { type MetricRecorder, metricsApiRecorder } from './emf';
 import { defaultServiceOf, type NormalizedEvent, normalize, type PayloadContext } from './normalize';
 import { CONFIGURED_PARSERS, type ConfiguredParser, parseLine } from './parsers';
 import { type AlertRequest, applyRules, compileRules, type RuleEffects } from './rules';
@@ -136,9 +137,17 @@ export function createHandler(
   }
   const sink = deps.sink ?? stdoutSink;
   const pendingLines: string[] = [];
-  const recorder: MetricRecorder = deps.metrics
-    ? metricsApiRecorder(deps.metrics)
-    : new EmfRecorder({ namespace: env.namespace, service: env.service, write: (line) => pendingLines.push(line) });
+  const recorder: MetricRecorder = metricsApiRecorder(
+    deps.metrics ??
+      new Metrics({
+        namespace: env.namespace,
+        service: env.service,
+        defaultDimensions: env.environment ? { environment: env.environment } : undefined,
+        // production semantics always: a bad event's metric is counted and dropped, never thrown
+        strict: false,
+        sink: (line) => pendingLines.push(line),
+      }),
+  );
   // clients are created on first need: no SDK set-up for invocations that never fail or alert
   let dlq: DeadLetterQueue | undefined;
   let publisher: AlertPublisher | undefined;

@@ -3,10 +3,11 @@ import { alertDetail, fingerprintOf, MAX_ALERT_EVENT_BYTES } from '../../lambdas
 import type { ProcessingRule } from '../../lambdas/log-aggregator/config';
 import { deadLetterBodies } from '../../lambdas/log-aggregator/dead-letter';
 import { DecodeError, decodePayload } from '../../lambdas/log-aggregator/decode';
-import { EmfRecorder } from '../../lambdas/log-aggregator/emf';
+import { metricsApiRecorder } from '../../lambdas/log-aggregator/emf';
 import { defaultServiceOf, type NormalizedEvent, normalize } from '../../lambdas/log-aggregator/normalize';
 import { parseLine } from '../../lambdas/log-aggregator/parsers';
 import { applyRules, compileRules } from '../../lambdas/log-aggregator/rules';
+import { Metrics } from '../../layers/instrumentation/metrics';
 import { controlMessage, corruptMessages, dataMessage, encodePayload } from '../private/cwl-payload';
 
 const NOW = Date.UTC(2024, 0, 1);
@@ -304,46 +305,26 @@ describe('normalized events', () => {
   });
 });
 
-describe('the built-in EMF writer', () => {
-  it('writes counts and value distributions per series, then starts over', () => {
+describe('the metric recorder', () => {
+  it('aggregates counts and value distributions per series through the kit Metrics, then starts over', () => {
     const lines: string[] = [];
-    const emf = new EmfRecorder({ namespace: 'MAIF', service: 'maif', write: (l) => lines.push(l), now: () => NOW });
-    emf.count('log_operations_total', 'Count', { operation: 'search' }, 2);
-    emf.count('log_operations_total', 'Count', { operation: 'search' }, 1);
-    emf.observe('op_ms', 'Milliseconds', {}, 5);
-    emf.observe('op_ms', 'Milliseconds', {}, 5);
-    emf.observe('op_ms', 'Milliseconds', {}, 7);
-    emf.flush();
+    const metrics = new Metrics({ namespace: 'MAIF', service: 'maif', strict: false, sink: (l) => lines.push(l) });
+    const recorder = metricsApiRecorder(metrics);
+    recorder.count('log_operations_total', 'Count', { operation: 'search' }, 2);
+    recorder.count('log_operations_total', 'Count', { operation: 'search' }, 1);
+    recorder.observe('op_ms', 'Milliseconds', {}, 5);
+    recorder.observe('op_ms', 'Milliseconds', {}, 5);
+    recorder.observe('op_ms', 'Milliseconds', {}, 7);
+    recorder.flush();
     expect(lines).toHaveEmittedEMF('log_operations_total', 'MAIF');
-    expect(lines.map((l) => JSON.parse(l))).toEqual([
-      {
-        _aws: {
-          Timestamp: NOW,
-          CloudWatchMetrics: [
-            {
-              Namespace: 'MAIF',
-              Dimensions: [['service', 'operation']],
-              Metrics: [{ Name: 'log_operations_total', Unit: 'Count' }],
-            },
-          ],
-        },
-        service: 'maif',
-        operation: 'search',
-        log_operations_total: 3,
-      },
-      {
-        _aws: {
-          Timestamp: NOW,
-          CloudWatchMetrics: [
-            { Namespace: 'MAIF', Dimensions: [['service']], Metrics: [{ Name: 'op_ms', Unit: 'Milliseconds' }] },
-          ],
-        },
-        service: 'maif',
-        op_ms: { Values: [5, 7], Counts: [2, 1] },
-      },
-    ]);
+    const docs = lines.map((l) => JSON.parse(l));
+    const counts = docs.find((d) => d.operation === 'search' && 'log_operations_total' in d);
+    expect(counts.log_operations_total).toBe(3);
+    const dist = docs.find((d) => 'op_ms' in d).op_ms;
+    expect(dist.Counts.reduce((a: number, b: number) => a + b, 0)).toBe(3);
+    expect(dist.Sum).toBeCloseTo(17);
     lines.length = 0;
-    emf.flush();
-    expect(lines).toEqual([]);
+    recorder.flush();
+    expect(lines.some((l) => l.includes('op_ms'))).toBe(false);
   });
 });
