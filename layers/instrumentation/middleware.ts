@@ -63,7 +63,11 @@ export interface InstrumentOptions {
   readonly onTelemetryError?: (error: unknown) => void;
 }
 
-export type Handler<TEvent, TResult> = (event: TEvent, context: LambdaContextLike, ...rest: unknown[]) => Promise<TResult> | TResult;
+export type Handler<TEvent, TResult> = (
+  event: TEvent,
+  context: LambdaContextLike,
+  ...rest: unknown[]
+) => Promise<TResult> | TResult;
 
 export interface Instrumentation {
   /** Wraps a handler (a middy handler too): the flush runs in a `finally`. */
@@ -166,7 +170,13 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
   const begin = (event: unknown, context: LambdaContextLike): InvocationState => {
     const coldStart = coldStartPending;
     coldStartPending = false;
-    const state: InvocationState = { started: performance.now(), operation: 'handler', coldStart, span: undefined, done: false };
+    const state: InvocationState = {
+      started: performance.now(),
+      operation: 'handler',
+      coldStart,
+      span: undefined,
+      done: false,
+    };
     guard(() => {
       (state as { operation: string }).operation = operationOf(event, context);
       logger?.setInvocation?.({
@@ -263,7 +273,8 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
 
   const onError = (request: MiddyRequestLike): Promise<void> | undefined => {
     const state = stateOf(request);
-    return state ? complete(state, undefined, request.error ?? new Error('unknown error')) : undefined;
+    // an error-handling middleware that ran before this one may already have set a response
+    return state ? complete(state, request.response, request.error ?? new Error('unknown error')) : undefined;
   };
 
   return Object.assign(wrap, { before, after, onError }) as Instrumentation;
