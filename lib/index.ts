@@ -1,0 +1,61 @@
+/**
+ * `maif-observability/cdk`: the constructs and the stack, for use in your own CDK apps.
+ */
+
+export { ConfigError, defineConfig, type ObservabilityConfig, type ResolvedConfig, resolveConfig } from './config';
+// ---- Dashboards (engineer G2, lib/dashboards): the constructs and their props. ----
+export {
+  InsightsQueries,
+  type InsightsQueriesProps,
+  ObservabilityDashboards,
+  type ObservabilityDashboardsProps,
+} from './dashboards';
+export {
+  KEY_SERVICE_PRINCIPALS,
+  ObservabilityKey,
+  type ObservabilityKeyProps,
+} from './encryption';
+export {
+  HealthProbes,
+  type HealthProbesProps,
+  type HealthProbeTarget,
+  MIN_SCHEDULE,
+  PROBE_TIMEOUT_MARGIN,
+} from './health-probes';
+export {
+  DEFAULT_TRACE_SAMPLING,
+  excludeFromInstrumentation,
+  INSTRUMENTATION_ENV,
+  type InstrumentedFunction,
+  type InstrumentFunctionOptions,
+  InstrumentFunctions,
+  type InstrumentFunctionsProps,
+  instrumentFunction,
+  isExcludedFromInstrumentation,
+  MAX_LAYERS_PER_FUNCTION,
+  subscribeToAggregator,
+  type TraceSampling,
+  XRAY_ACTIONS,
+} from './instrument-function';
+export { InstrumentationLayer, type InstrumentationLayerProps } from './instrumentation-layer';
+export {
+  AGGREGATOR_TIMEOUT,
+  DLQ_RETENTION,
+  LogAggregation,
+  type LogAggregationProps,
+  type LogAggregatorBundle,
+} from './log-aggregation';
+export { addNagChecks, type NagFinding, nagFindings } from './nag';
+export {
+  DEFAULT_PRIORITY,
+  MAX_RULE_NAME_LENGTH,
+  MAX_RULE_PRIORITY,
+  SAMPLING_URL_PREFIX,
+  type SamplingRates,
+  SamplingRules,
+  type SamplingRulesProps,
+  samplingRuleName,
+  samplingUrlPath,
+} from './sampling-rules';
+export { MaifObservabilityStack, type MaifObservabilityStackProps, stackName } from './stack';
+// ---- end of Dashboards ----

@@ -1,0 +1,168 @@
+import { Annotations, Duration, type RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { subscribeToAggregator } from './instrument-function';
+import { type ArchitectureName, KitFunction, type RuntimeName } from './private/kit-function';
+
+/** The log aggregator's bundled configuration (lambdas/log-aggregator/config.ts). */
+export interface LogAggregatorBundle {
+  readonly rules: readonly unknown[];
+  readonly lookupTables: Readonly<Record<string, unknown>>;
+  readonly sources?: readonly unknown[];
+}
+
+/** SQS keeps a message at most 14 days: the longest window to inspect and replay failures. */
+export const DLQ_RETENTION = Duration.days(14);
+/** Long enough for a 10,000-event batch with DLQ and EventBridge retries; short enough to fail fast. */
+export const AGGREGATOR_TIMEOUT = Duration.seconds(60);
+
+export interface LogAggregationProps {
+  readonly service: string;
+  readonly namespace: string;
+  readonly environment: string;
+  /** Encrypts the DLQ and the aggregated log group. */
+  readonly encryptionKey: kms.IKey;
+  /**
+   * Processing rules, lookup tables and log sources, bundled into the function.
+   * @default - no rules: events are normalized and forwarded
+   */
+  readonly config?: LogAggregatorBundle;
+  /**
+   * Existing log groups to subscribe, by name. A name ending in `*` is a pattern that
+   * CloudFormation cannot expand: functions instrumented by `InstrumentFunctions` are subscribed
+   * one by one instead, and the pattern is reported as an info annotation.
+   * @default - none
+   */
+  readonly logGroupNames?: readonly string[];
+  /**
+   * Retention of the aggregated log group (the aggregator's own log group).
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly retention?: logs.RetentionDays;
+  /**
+   * Where `trigger_alert` rules put their events.
+   * @default - a new bus named `<service>-<environment>-observability`
+   */
+  readonly eventBus?: events.IEventBus;
+  /** @default 'nodejs24.x' */
+  readonly runtime?: RuntimeName;
+  /** @default 'arm64' */
+  readonly architecture?: ArchitectureName;
+  /** @default 256 */
+  readonly memoryMb?: number;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logGroupRemovalPolicy?: RemovalPolicy;
+  /**
+   * @default - lambdas/log-aggregator/index.ts
+   */
+  readonly entry?: string;
+}
+
+/**
+ * The log aggregator (lambdas/log-aggregator): subscribed to log groups, it normalizes their
+ * events into its own log group (the aggregated log group), writes extracted metrics as EMF,
+ * puts alerts on the kit's EventBridge bus and dead-letters failures to a KMS-encrypted SQS
+ * queue, which also receives invocations that still fail after Lambda's async retries.
+ */
+export class LogAggregation extends Construct {
+  readonly function: lambda.Function;
+  /** The aggregated log group: one normalized JSON event per line. */
+  readonly logGroup: logs.LogGroup;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly eventBus: events.IEventBus;
+  /** Log group name patterns (ending in `*`) that were not subscribed directly. */
+  readonly patterns: readonly string[];
+  readonly #subscribed = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: LogAggregationProps) {
+    super(scope, id);
+    const names = props.logGroupNames ?? [];
+    for (const name of names) {
+      if (!Token.isUnresolved(name) && (typeof name !== 'string' || name.trim() === '')) {
+        throw new Error(`LogAggregation logGroupNames: '${String(name)}' is not a log group name`);
+      }
+    }
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: DLQ_RETENTION,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the log aggregator; a DLQ of a DLQ would only move the problem',
+    });
+
+    this.eventBus =
+      props.eventBus ??
+      new events.EventBus(this, 'EventBus', { eventBusName: `${props.service}-${props.environment}-observability` });
+
+    const kit = new KitFunction(this, 'Function', {
+      handler: 'log-aggregator',
+      description: `MAIF Observability log aggregator (${props.environment})`,
+      entry: props.entry,
+      bundledConfig: {
+        rules: props.config?.rules ?? [],
+        lookupTables: props.config?.lookupTables ?? {},
+        ...(props.config?.sources !== undefined ? { sources: props.config.sources } : {}),
+      },
+      environment: {
+        MAIF_NAMESPACE: props.namespace,
+        MAIF_SERVICE: props.service,
+        MAIF_ENVIRONMENT: props.environment,
+        MAIF_DLQ_URL: this.deadLetterQueue.queueUrl,
+        MAIF_EVENT_BUS_NAME: this.eventBus.eventBusName,
+      },
+      runtime: props.runtime,
+      architecture: props.architecture,
+      memoryMb: props.memoryMb,
+      timeout: AGGREGATOR_TIMEOUT,
+      logRetention: props.retention ?? logs.RetentionDays.ONE_MONTH,
+      encryptionKey: props.encryptionKey,
+      logGroupRemovalPolicy: props.logGroupRemovalPolicy,
+      deadLetterQueue: this.deadLetterQueue,
+    });
+    this.function = kit.function;
+    this.logGroup = kit.logGroup;
+    // sqs:SendMessage comes with the function's deadLetterQueue; SendMessage to a KMS queue needs
+    // exactly these two key actions (grantSendMessages would add Encrypt and ReEncrypt*).
+    kit.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.encryptionKey.keyArn],
+      }),
+    );
+    this.eventBus.grantPutEventsTo(kit.role);
+
+    const patterns: string[] = [];
+    for (const name of names) {
+      if (name.endsWith('*')) patterns.push(name);
+      else this.subscribeByName(name);
+    }
+    this.patterns = patterns;
+    if (patterns.length > 0) {
+      Annotations.of(this).addInfo(
+        `MAIF Observability: log group patterns ${patterns.map((p) => `'${p}'`).join(', ')} are not subscribed directly (CloudFormation needs exact names); instrumented functions are subscribed one by one`,
+      );
+    }
+  }
+
+  /** Subscribes a log group to the aggregator (all events). */
+  subscribe(logGroup: logs.ILogGroup, filterPattern?: logs.IFilterPattern): logs.SubscriptionFilter {
+    return subscribeToAggregator(logGroup as unknown as Construct, logGroup, this.function, filterPattern);
+  }
+
+  /** Subscribes an existing log group by name; a name already subscribed is not subscribed twice. */
+  subscribeByName(name: string): logs.SubscriptionFilter | undefined {
+    if (this.#subscribed.has(name)) return undefined;
+    this.#subscribed.add(name);
+    const logGroup = logs.LogGroup.fromLogGroupName(this, `Subscribed${this.#subscribed.size}`, name);
+    return this.subscribe(logGroup);
+  }
+}
