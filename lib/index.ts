@@ -2,8 +2,18 @@
  * `maif-observability/cdk`: the constructs and the stack, for use in your own CDK apps.
  */
 
+export {
+  type AlarmMetadata,
+  type AlarmSpec,
+  AlertAlarms,
+  type AlertAlarmsProps,
+  compileAlerting,
+  decodeAlarmDescription,
+  encodeAlarmDescription,
+  parseCondition,
+  RuleSyntaxError,
+} from './alerting';
 export { ConfigError, defineConfig, type ObservabilityConfig, type ResolvedConfig, resolveConfig } from './config';
-// ---- Dashboards (engineer G2, lib/dashboards): the constructs and their props. ----
 export {
   InsightsQueries,
   type InsightsQueriesProps,
@@ -58,4 +68,3 @@ export {
   samplingUrlPath,
 } from './sampling-rules';
 export { MaifObservabilityStack, type MaifObservabilityStackProps, stackName } from './stack';
-// ---- end of Dashboards ----

@@ -1,6 +1,7 @@
 import { Aspects, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, IConstruct } from 'constructs';
+import { AlertAlarms } from './alerting';
 import type { ResolvedConfig } from './config';
 import { InsightsQueries, ObservabilityDashboards } from './dashboards';
 import { ObservabilityKey } from './encryption';
@@ -33,7 +34,8 @@ export function stackName(environment: string): string {
 /**
  * Everything one environment needs: the KMS key, the instrumentation layer, the log aggregator
  * (DLQ, event bus, aggregated log group) subscribed to the configured log groups, the health
- * probes on their schedule, X-Ray sampling rules, dashboards and Logs Insights queries.
+ * probes on their schedule, X-Ray sampling rules, the alarms compiled from the alert rules,
+ * baselines and SLOs, dashboards and Logs Insights queries.
  * `instrument(scope)` instruments every Lambda function under `scope`.
  */
 export class MaifObservabilityStack extends Stack {
@@ -43,6 +45,7 @@ export class MaifObservabilityStack extends Stack {
   readonly logAggregation: LogAggregation;
   readonly healthProbes?: HealthProbes;
   readonly samplingRules: SamplingRules;
+  readonly alerts: AlertAlarms;
   readonly dashboards: ObservabilityDashboards;
   readonly insightsQueries: InsightsQueries;
   /** The options `instrument()` applies: layer, MAIF_* environment, tracing, log group, aggregator. */
@@ -112,7 +115,11 @@ export class MaifObservabilityStack extends Stack {
       sampling: { ...otherRates, default: defaultRate },
     });
 
-    this.dashboards = new ObservabilityDashboards(this, 'Dashboards', { config });
+    this.alerts = new AlertAlarms(this, 'Alerts', { config });
+    this.dashboards = new ObservabilityDashboards(this, 'Dashboards', { config, alarms: this.alerts.alarms });
+    const budgets = this.alerts.errorBudgetWidgets();
+    // error budgets sit with the golden signals on the first (overview) dashboard
+    if (budgets.length > 0) this.dashboards.dashboards[0]?.addWidgets(...budgets);
     this.insightsQueries = new InsightsQueries(this, 'InsightsQueries', {
       config,
       logGroups: [this.logAggregation.logGroup],
