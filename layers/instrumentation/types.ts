@@ -7,34 +7,37 @@
 export type Labels = Readonly<Record<string, string>>;
 
 /** CloudWatch units accepted in EMF and PutMetricData. */
-export type MetricUnit =
-  | 'Seconds'
-  | 'Microseconds'
-  | 'Milliseconds'
-  | 'Bytes'
-  | 'Kilobytes'
-  | 'Megabytes'
-  | 'Gigabytes'
-  | 'Terabytes'
-  | 'Bits'
-  | 'Kilobits'
-  | 'Megabits'
-  | 'Gigabits'
-  | 'Terabits'
-  | 'Percent'
-  | 'Count'
-  | 'Bytes/Second'
-  | 'Kilobytes/Second'
-  | 'Megabytes/Second'
-  | 'Gigabytes/Second'
-  | 'Terabytes/Second'
-  | 'Bits/Second'
-  | 'Kilobits/Second'
-  | 'Megabits/Second'
-  | 'Gigabits/Second'
-  | 'Terabits/Second'
-  | 'Count/Second'
-  | 'None';
+export const METRIC_UNITS = [
+  'Seconds',
+  'Microseconds',
+  'Milliseconds',
+  'Bytes',
+  'Kilobytes',
+  'Megabytes',
+  'Gigabytes',
+  'Terabytes',
+  'Bits',
+  'Kilobits',
+  'Megabits',
+  'Gigabits',
+  'Terabits',
+  'Percent',
+  'Count',
+  'Bytes/Second',
+  'Kilobytes/Second',
+  'Megabytes/Second',
+  'Gigabytes/Second',
+  'Terabytes/Second',
+  'Bits/Second',
+  'Kilobits/Second',
+  'Megabits/Second',
+  'Gigabits/Second',
+  'Terabits/Second',
+  'Count/Second',
+  'None',
+] as const;
+
+export type MetricUnit = (typeof METRIC_UNITS)[number];
 
 /** 60 = standard resolution, 1 = high resolution (per-second, enables 10 s alarm periods). */
 export type StorageResolution = 1 | 60;
@@ -91,7 +94,9 @@ export interface MetricsApi {
   flush(): void | Promise<void>;
 }
 
-export type LogLevel = 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'CRITICAL' | 'SILENT';
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT'] as const;
+
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 /** Structured fields of one log line (the seed's schema; anything else lands in `metadata`). */
 export type LogFields = Record<string, unknown>;

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { ExpressionError, parseExpression } from '../../lambdas/shared/expression';
-import type { LogLevel, MetricUnit } from '../../layers/instrumentation/types';
+import { LOG_LEVELS, METRIC_UNITS } from '../../layers/instrumentation/types';
 import {
   DURATION_HINT,
   isDuration,
@@ -20,44 +20,7 @@ import {
   show,
 } from './durations';
 
-export const LOG_LEVELS = [
-  'DEBUG',
-  'INFO',
-  'WARN',
-  'ERROR',
-  'CRITICAL',
-  'SILENT',
-] as const satisfies readonly LogLevel[];
-
-export const METRIC_UNITS = [
-  'Seconds',
-  'Microseconds',
-  'Milliseconds',
-  'Bytes',
-  'Kilobytes',
-  'Megabytes',
-  'Gigabytes',
-  'Terabytes',
-  'Bits',
-  'Kilobits',
-  'Megabits',
-  'Gigabits',
-  'Terabits',
-  'Percent',
-  'Count',
-  'Bytes/Second',
-  'Kilobytes/Second',
-  'Megabytes/Second',
-  'Gigabytes/Second',
-  'Terabytes/Second',
-  'Bits/Second',
-  'Kilobits/Second',
-  'Megabits/Second',
-  'Gigabits/Second',
-  'Terabits/Second',
-  'Count/Second',
-  'None',
-] as const satisfies readonly MetricUnit[];
+export { LOG_LEVELS, METRIC_UNITS };
 
 /** The seed's system metric groups (SystemMonitor.configure_metrics). */
 export const SYSTEM_METRICS = {

@@ -10,11 +10,11 @@ import type {
   HistogramOptions,
   InstrumentOptions,
   MetricsApi,
-  MetricUnit,
   StorageResolution,
   Summary,
   SummaryOptions,
 } from '../types';
+import { METRIC_UNITS } from '../types';
 import type { EmfDropReason, EmfSeries } from './emf';
 import {
   CounterInstrument,
@@ -45,35 +45,7 @@ export const DEFAULT_NAMESPACE = 'MAIF' as const;
 
 const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-const UNITS: ReadonlySet<string> = new Set<MetricUnit>([
-  'Seconds',
-  'Microseconds',
-  'Milliseconds',
-  'Bytes',
-  'Kilobytes',
-  'Megabytes',
-  'Gigabytes',
-  'Terabytes',
-  'Bits',
-  'Kilobits',
-  'Megabits',
-  'Gigabits',
-  'Terabits',
-  'Percent',
-  'Count',
-  'Bytes/Second',
-  'Kilobytes/Second',
-  'Megabytes/Second',
-  'Gigabytes/Second',
-  'Terabytes/Second',
-  'Bits/Second',
-  'Kilobits/Second',
-  'Megabits/Second',
-  'Gigabits/Second',
-  'Terabits/Second',
-  'Count/Second',
-  'None',
-]);
+const UNITS: ReadonlySet<string> = new Set<string>(METRIC_UNITS);
 
 export interface MetricsOptions {
   /** CloudWatch namespace. @default - MAIF_NAMESPACE, then 'MAIF' */

@@ -4,16 +4,9 @@
  * found at the first run), a bad environment value falls back to the default with a warning
  * line, because an operator's typo must not take the function down.
  */
-import type { LogLevel } from '../types';
+import { LOG_LEVELS, type LogLevel } from '../types';
 
-export const LOG_LEVELS = [
-  'DEBUG',
-  'INFO',
-  'WARN',
-  'ERROR',
-  'CRITICAL',
-  'SILENT',
-] as const satisfies readonly LogLevel[];
+export { LOG_LEVELS };
 /** Numeric severity, index-aligned with LOG_LEVELS. */
 export const LEVEL_VALUES = { DEBUG: 10, INFO: 20, WARN: 30, ERROR: 40, CRITICAL: 50, SILENT: 100 } as const;
 const LEVEL_ALIASES = { WARNING: 'WARN', FATAL: 'CRITICAL' } as const;
