@@ -1,7 +1,7 @@
 import middy from '@middy/core';
-import { Logger } from '../../layers/instrumented/logger';
-import { Metrics } from '../../layers/instrumented/metrics';
-import { instrument, resetColdStart } from '../../layers/instrumented/middleware';
+import { Logger } from '../../layers/instrumentation/logger';
+import { Metrics } from '../../layers/instrumentation/metrics';
+import { instrument, resetColdStart } from '../../layers/instrumentation/middleware';
 
 interface Emf {
   [key: string]: unknown;
