@@ -27,6 +27,7 @@ type CommandLoader = () => CliCommand;
 /** Subcommands by name. */
 export const COMMANDS: Readonly<Record<string, CommandLoader>> = {
   'grafana-export': () => require('../lib/dashboards/export-command').grafanaExportCommand,
+  'test-rules': () => require('../lib/alerting/rule-tests').testRulesCommand,
 };
 
 function usage(): string {

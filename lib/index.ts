@@ -7,11 +7,17 @@ export {
   type AlarmSpec,
   AlertAlarms,
   type AlertAlarmsProps,
+  BaselineMonitor,
+  type BaselineMonitorProps,
   compileAlerting,
   decodeAlarmDescription,
   encodeAlarmDescription,
+  evaluateAt,
+  ingestEmf,
+  MetricStore,
   parseCondition,
   RuleSyntaxError,
+  replay,
 } from './alerting';
 export { ConfigError, defineConfig, type ObservabilityConfig, type ResolvedConfig, resolveConfig } from './config';
 export {

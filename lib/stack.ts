@@ -1,7 +1,7 @@
 import { Aspects, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, IConstruct } from 'constructs';
-import { AlertAlarms } from './alerting';
+import { AlertAlarms, BaselineMonitor } from './alerting';
 import type { ResolvedConfig } from './config';
 import { InsightsQueries, ObservabilityDashboards } from './dashboards';
 import { ObservabilityKey } from './encryption';
@@ -46,6 +46,7 @@ export class MaifObservabilityStack extends Stack {
   readonly healthProbes?: HealthProbes;
   readonly samplingRules: SamplingRules;
   readonly alerts: AlertAlarms;
+  readonly baselineMonitor: BaselineMonitor;
   readonly dashboards: ObservabilityDashboards;
   readonly insightsQueries: InsightsQueries;
   /** The options `instrument()` applies: layer, MAIF_* environment, tracing, log group, aggregator. */
@@ -116,6 +117,13 @@ export class MaifObservabilityStack extends Stack {
     });
 
     this.alerts = new AlertAlarms(this, 'Alerts', { config });
+    this.baselineMonitor = new BaselineMonitor(this, 'BaselineMonitor', {
+      config,
+      eventBus: this.logAggregation.eventBus,
+      encryptionKey: this.key.key,
+      logRetention: retention,
+      ...lambdaSettings,
+    });
     this.dashboards = new ObservabilityDashboards(this, 'Dashboards', { config, alarms: this.alerts.alarms });
     const budgets = this.alerts.errorBudgetWidgets();
     // error budgets sit with the golden signals on the first (overview) dashboard

@@ -1,4 +1,5 @@
 export { AlertAlarms, type AlertAlarmsProps, alarmProperties, compileAlerting } from './alarms';
+export { BaselineMonitor, type BaselineMonitorProps, baselineMonitorConfig } from './baseline-monitor';
 export {
   ANOMALY_EVALUATION_PERIODS,
   ANOMALY_PERIOD_SECONDS,
@@ -26,6 +27,17 @@ export {
   type RealtimeAlertInput,
 } from './compile';
 export { type BaselineSetting, baselineSettingSchema, rulePeriodSchema, splitBaselines } from './config';
+export {
+  type AlarmState,
+  type AnomalyBand,
+  type Datapoint,
+  type Evaluation,
+  evaluateAt,
+  type Replay,
+  replay,
+  type Transition,
+} from './evaluator';
+export { ingestEmf, MetricStore, type Observation } from './evaluator-store';
 export { ALARM_LIMITS, AlertRuleError, checkAlarmSpec, EXPRESSION_FUNCTIONS, isValidPeriod } from './limits';
 export { promqlToRule, SEED_NAMES, type SeedName } from './names';
 export {
@@ -41,6 +53,7 @@ export {
   type StatName,
   type ThresholdCondition,
 } from './rule-language';
+export { testRulesCommand, testRulesFile } from './rule-tests';
 export {
   BURN_RATE_WINDOWS,
   type CompiledSlo,
