@@ -41,6 +41,28 @@ export {
   type LambdaContextLike,
   type MiddyRequestLike,
 } from './middleware';
+export {
+  captureAWSv3Client,
+  captureFetch,
+  DEFAULT_SAMPLING_RATES,
+  extract,
+  inject,
+  type OpenedSpan,
+  PROPAGATION_FORMATS,
+  type PropagationFormat,
+  parseTraceparent,
+  parseXRayHeader,
+  SAMPLING_PRIORITIES,
+  type SamplingPriority,
+  type SamplingRates,
+  type SpanOptions,
+  type TraceContext,
+  Tracer,
+  type TracerOptions,
+  type TracerSpan,
+  w3cToXRayTraceId,
+  xrayToW3CTraceId,
+} from './tracer';
 export type {
   AnnotationValue,
   Counter,
