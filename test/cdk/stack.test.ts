@@ -45,9 +45,9 @@ describe('MaifObservabilityStack (prod of the example configuration)', () => {
     });
   });
 
-  it('runs both kit functions on nodejs24.x, arm64, with active tracing and the configured memory', () => {
+  it('runs every kit function (aggregator, probe, baseline monitor) on nodejs24.x, arm64, with active tracing and the configured memory', () => {
     const functions = Object.values(resourcesOf(template, 'AWS::Lambda::Function'));
-    expect(functions).toHaveLength(2);
+    expect(functions).toHaveLength(3);
     for (const fn of functions) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -91,7 +91,7 @@ describe('MaifObservabilityStack (prod of the example configuration)', () => {
 
   it('keeps every log group for the configured retention and encrypts it with the stack key', () => {
     const groups = Object.values(resourcesOf(template, 'AWS::Logs::LogGroup'));
-    expect(groups).toHaveLength(2);
+    expect(groups).toHaveLength(3);
     for (const group of groups) {
       expect(group.Properties).toMatchObject({
         RetentionInDays: 90,
@@ -166,9 +166,13 @@ describe('MaifObservabilityStack (prod of the example configuration)', () => {
         (policy.Properties?.PolicyDocument ?? { Statement: [] }) as { Statement: Omit<Statement, 'id'>[] }
       ).Statement.map((s) => ({ id, ...s })),
     );
+    // only actions without resource-level permissions may use '*': X-Ray, and GetMetricData for the baseline monitor
     const wildcard = statements.filter((s) => s.Resource === '*');
-    expect(wildcard.every((s) => String(s.id).includes('TracingPolicy'))).toBe(true);
-    expect(wildcard.flatMap((s) => s.Action).every((a) => a.startsWith('xray:'))).toBe(true);
+    const wildcardActions = wildcard.flatMap((s) => s.Action);
+    expect(wildcardActions.every((a) => a.startsWith('xray:') || a === 'cloudwatch:GetMetricData')).toBe(true);
+    expect(
+      wildcard.every((s) => String(s.id).includes('TracingPolicy') || String(s.id).includes('BaselineMonitor')),
+    ).toBe(true);
     const actions = statements.flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
     expect(actions.some((a) => String(a).endsWith('*') && !String(a).startsWith('xray:'))).toBe(false);
     expect(statements).toContainEqual(

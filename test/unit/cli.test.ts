@@ -77,7 +77,7 @@ describe('maif-obs', () => {
         dashboards: [{ title: 'Orders', panels: [{ title: 'Trend', type: 'graph', targets: [{ expr: 'predict_linear(http_requests_total[1h], 60)' }] }] }],
       };\n`,
     );
-    expectOneLineError(cli(['nope']), /^maif-obs: unknown command 'nope' \(commands: grafana-export\)$/);
+    expectOneLineError(cli(['nope']), /^maif-obs: unknown command 'nope' \(commands: grafana-export(, [a-z-]+)*\)$/);
     expectOneLineError(
       cli(['grafana-export', '--colour']),
       /^maif-obs grafana-export: Unknown option '--colour' \(options: --config/,
