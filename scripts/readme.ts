@@ -27,7 +27,8 @@ export function catalogTable(): string {
 
 export function buildReadme(): string {
   const parts = readdirSync(FRAGMENTS)
-    .filter((f) => f.endsWith('.md'))
+    // numbered fragments only: the number is the reading order, an unnumbered file is a draft
+    .filter((f) => /^\d\d-.*\.md$/.test(f))
     .sort()
     .map((f) => readFileSync(join(FRAGMENTS, f), 'utf8').trim());
   return `${parts.join('\n\n').replace(CATALOG_MARKER, catalogTable())}\n`;

@@ -15,13 +15,14 @@ export interface CatalogEntry {
   readonly description: string;
 }
 
-const c = (
-  kind: MetricKind,
+// generic in the kind so the catalog's type knows each metric's kind (typed helpers pick by it)
+const c = <K extends MetricKind>(
+  kind: K,
   unit: MetricUnit,
   labels: readonly string[],
   group: string,
   description: string,
-): CatalogEntry => ({ kind, unit, labels, group, description });
+): CatalogEntry & { readonly kind: K } => ({ kind, unit, labels, group, description });
 
 export const METRIC_CATALOG = {
   // requests (ApplicationMonitor.request / the instrument() middleware)

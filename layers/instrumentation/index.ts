@@ -2,6 +2,14 @@
  * maif-observability: the instrumentation core, the package's main entry point and the body
  * of the Lambda layer. Importing it has no side effects: no timers, no network, no env probes.
  */
+export {
+  APPLICATION_METRIC_SETTINGS,
+  type ApplicationMetricsConfig,
+  ApplicationMonitor,
+  type ApplicationMonitorOptions,
+  BUSINESS_METRIC_SETTINGS,
+  type DataQualityCheck,
+} from './application-monitor';
 export { type CatalogEntry, type CatalogMetricName, METRIC_CATALOG, type MetricKind } from './catalog';
 export {
   type InvocationContext,
@@ -41,6 +49,22 @@ export {
   type LambdaContextLike,
   type MiddyRequestLike,
 } from './middleware';
+export {
+  type PerformanceMeasurement,
+  type PerformanceThresholds,
+  PerformanceTracer,
+  type PerformanceTracerOptions,
+  THRESHOLD_NAMES,
+  type ThresholdName,
+  tracePerformance,
+} from './performance';
+export {
+  SYSTEM_METRIC_SETTINGS,
+  type SystemMetricsConfig,
+  SystemMonitor,
+  type SystemMonitorOptions,
+  type SystemSample,
+} from './system-monitor';
 export {
   captureAWSv3Client,
   captureFetch,

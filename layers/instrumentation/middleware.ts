@@ -8,7 +8,7 @@
  *
  * `@middy/core` stays optional: the structural types below are all this module needs.
  */
-import { METRIC_CATALOG } from './catalog';
+import { catalogCounter, catalogHistogram } from './private/catalog-instruments';
 import type { Counter, Histogram, LoggerApi, MetricsApi, Span, TracerApi } from './types';
 
 /** The part of a Lambda context the middleware reads. */
@@ -95,20 +95,11 @@ interface RequestInstruments {
 }
 
 function catalogInstruments(metrics: MetricsApi): RequestInstruments {
-  const counter = (name: 'http_requests_total' | 'http_request_errors_total' | 'cold_starts_total') => {
-    const entry = METRIC_CATALOG[name];
-    return metrics.counter(name, { description: entry.description, labels: entry.labels, unit: entry.unit });
-  };
-  const duration = METRIC_CATALOG.http_request_duration_seconds;
   return {
-    requests: counter('http_requests_total'),
-    errors: counter('http_request_errors_total'),
-    coldStarts: counter('cold_starts_total'),
-    duration: metrics.histogram('http_request_duration_seconds', {
-      description: duration.description,
-      labels: duration.labels,
-      unit: duration.unit,
-    }),
+    requests: catalogCounter(metrics, 'http_requests_total'),
+    errors: catalogCounter(metrics, 'http_request_errors_total'),
+    coldStarts: catalogCounter(metrics, 'cold_starts_total'),
+    duration: catalogHistogram(metrics, 'http_request_duration_seconds'),
   };
 }
 

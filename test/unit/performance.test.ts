@@ -1,0 +1,467 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { buildSync } from 'esbuild';
+import { METRIC_CATALOG } from '../../layers/instrumentation/catalog';
+import { Logger } from '../../layers/instrumentation/logger';
+import { Metrics } from '../../layers/instrumentation/metrics';
+import {
+  type PerformanceMeasurement,
+  PerformanceTracer,
+  type PerformanceTracerOptions,
+  tracePerformance,
+} from '../../layers/instrumentation/performance';
+import { Tracer } from '../../layers/instrumentation/tracer';
+import { allDocuments, startXRayDaemon, type XRayDaemon, type XRayDocument } from '../private/xray-daemon';
+
+interface Emitted {
+  name: string;
+  unit: string;
+  labels: Record<string, string>;
+  value: unknown;
+}
+
+function emitted(lines: string[]): Emitted[] {
+  return lines.flatMap((line) => {
+    const doc = JSON.parse(line);
+    const cw = doc._aws.CloudWatchMetrics[0];
+    const dims: string[] = cw.Dimensions[0].filter((d: string) => d !== 'service');
+    const labels = Object.fromEntries(dims.map((d) => [d, doc[d]]));
+    return cw.Metrics.map((m: { Name: string; Unit: string }) => ({
+      name: m.Name,
+      unit: m.Unit,
+      labels,
+      value: doc[m.Name],
+    }));
+  });
+}
+
+let daemon: XRayDaemon;
+
+beforeAll(async () => {
+  daemon = await startXRayDaemon();
+  process.env.AWS_XRAY_DAEMON_ADDRESS = daemon.address; // read when the SDK's emitter first loads
+});
+afterAll(async () => {
+  delete process.env.AWS_XRAY_DAEMON_ADDRESS;
+  await daemon.close();
+});
+beforeEach(() => daemon.clear());
+
+/** The span X-Ray received for a `startActiveSpan(name, ...)` run under the segment. */
+async function receivedSpan(name: string): Promise<XRayDocument> {
+  const [segment] = await daemon.waitFor(1);
+  const span = allDocuments([segment]).find((d) => d.name === name);
+  if (span === undefined) throw new Error(`no span '${name}' in ${JSON.stringify(segment)}`);
+  return span;
+}
+
+function setup(options: Omit<PerformanceTracerOptions, 'metrics' | 'logger' | 'tracer' | 'onMeasurement'> = {}) {
+  const metricLines: string[] = [];
+  const logLines: string[] = [];
+  const measurements: PerformanceMeasurement[] = [];
+  const tracer = new Tracer({ service: 'maif-perf', sampling: { default: 1 }, reservoir: 0, env: {} });
+  const metrics = new Metrics({ namespace: 'Test', service: 'svc', sink: (l) => metricLines.push(l), rollup: false });
+  const logger = new Logger({ service: 'svc', level: 'DEBUG', destination: (l) => logLines.push(l) });
+  const perf = new PerformanceTracer({
+    metrics,
+    logger,
+    tracer,
+    onMeasurement: (m) => measurements.push(m),
+    ...options,
+  });
+  return {
+    perf,
+    tracer,
+    measurements,
+    logs: () => logLines.map((l) => JSON.parse(l)),
+    flush: () => {
+      metrics.flush();
+      return emitted(metricLines.splice(0));
+    },
+  };
+}
+
+function cpuBound(): number {
+  let x = 0;
+  for (let i = 0; i < 2e6; i++) x = (x + i * i) % 9973;
+  return x;
+}
+
+/**
+ * Bundles `body` (the inside of an async function that can use PerformanceTracer) with esbuild,
+ * standard decorators on, runs it in a plain Node process and returns what it returned.
+ */
+function runInNode(body: string): unknown {
+  const dir = mkdtempSync(join(tmpdir(), 'maif-perf-'));
+  try {
+    const perfPath = resolve(__dirname, '../../layers/instrumentation/performance.ts').replaceAll('\\', '/');
+    writeFileSync(
+      join(dir, 'entry.ts'),
+      `import { PerformanceTracer } from '${perfPath}';\n(async () => {${body}})().then((r) => process.stdout.write(JSON.stringify(r)));`,
+    );
+    const build = buildSync({
+      entryPoints: [join(dir, 'entry.ts')],
+      bundle: true,
+      platform: 'node',
+      format: 'cjs',
+      target: 'es2022',
+      outfile: join(dir, 'entry.js'),
+      logLevel: 'silent',
+      tsconfigRaw: { compilerOptions: { experimentalDecorators: false } },
+    });
+    expect(build.errors).toEqual([]);
+    const run = spawnSync(process.execPath, [join(dir, 'entry.js')], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    return JSON.parse(run.stdout);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+}
+
+/** Larger than the garbage the other tests leave, so a GC during a measurement cannot hide it. */
+const BIG = 64 * 1024 * 1024;
+const TINY = { slowOperation: 0, memorySpike: 0, highCpu: 0, ioBottleneck: 0 } as const;
+
+describe('PerformanceTracer measurements', () => {
+  it('measures a CPU-bound loop as CPU time and no waiting', () => {
+    const { perf, measurements } = setup({ cpuMinDurationMs: 0 });
+
+    perf.measure('crunch', cpuBound);
+
+    const [crunch] = measurements;
+    expect(crunch).toMatchObject({ operation: 'crunch', kind: 'operation', failed: false, ioSource: 'estimate' });
+    expect(crunch.cpuMs).toBeGreaterThan(0);
+    expect(crunch.cpuPercent).toBeGreaterThan(0);
+    expect(crunch.ioMs).toBe(0); // a synchronous function never lets the event loop wait
+  });
+
+  it('estimates the waiting of an async sleep from event-loop idle time (in a plain Node process)', () => {
+    // Jest keeps its event loop spinning, so idle time is only observable outside it.
+    const out = runInNode(`
+      const perf = new PerformanceTracer({ onMeasurement: (m) => seen.push(m), cpuMinDurationMs: 0 });
+      const seen: any[] = [];
+      const spin = () => { let x = 0; for (let i = 0; i < 2e6; i++) x = (x + i * i) % 9973; return x; };
+      await perf.measure('nap', () => new Promise((r) => setTimeout(r, 30)));
+      perf.measure('crunch', spin);
+      return seen.map((m) => ({ operation: m.operation, ioMs: m.ioMs, wallMs: m.wallMs, cpuMs: m.cpuMs }));
+    `) as { operation: string; ioMs: number; wallMs: number; cpuMs: number }[];
+
+    const [nap, crunch] = out;
+    expect(nap.ioMs).toBeGreaterThan(0);
+    expect(nap.ioMs).toBeLessThanOrEqual(nap.wallMs);
+    expect(nap.ioMs).toBeGreaterThan(crunch.ioMs);
+    expect(crunch.cpuMs).toBeGreaterThan(nap.cpuMs);
+  });
+
+  it('reports memory growth and the peak RSS of an allocation kept until the end', () => {
+    const { perf, measurements } = setup();
+
+    const kept = perf.measure('allocate', () => Buffer.alloc(BIG));
+
+    const [m] = measurements;
+    expect(kept.length).toBe(BIG);
+    expect(m.memoryDeltaBytes).toBeGreaterThan(0);
+    expect(m.peakRssBytes).toBeGreaterThanOrEqual(m.rssStartBytes);
+    expect(m.memorySpikeBytes).toBe(Math.max(m.memoryDeltaBytes, m.peakRssBytes - m.rssStartBytes));
+  });
+
+  it('observes operation_duration_seconds per operation with the catalog unit and labels', async () => {
+    const { perf, flush } = setup();
+
+    perf.measure('a', () => 1);
+    await perf.measure('b', async () => 2);
+
+    const durations = flush().filter((e) => e.name === 'operation_duration_seconds');
+    expect(durations.map((e) => e.labels)).toEqual([{ operation: 'a' }, { operation: 'b' }]);
+    expect(durations.every((e) => e.unit === METRIC_CATALOG.operation_duration_seconds.unit)).toBe(true);
+  });
+
+  it('finds no breach for a quick operation under the seed defaults', async () => {
+    const { perf, measurements, logs, tracer } = setup();
+
+    tracer.startActiveSpan('handle', () => perf.measure('quick', () => 1 + 1));
+    const span = await receivedSpan('handle');
+
+    expect(perf.thresholds).toEqual({
+      slow_operation: 1000,
+      memory_spike: 100 * 1024 * 1024,
+      high_cpu: 80,
+      io_bottleneck: 100,
+    });
+    expect(measurements[0].breaches).toEqual([]);
+    expect(logs()).toEqual([]);
+    expect(Object.keys(span.annotations ?? {}).filter((k) => k.startsWith('perf_'))).toEqual([]);
+    expect(span.metadata?.performance).toBeUndefined();
+  });
+});
+
+describe('PerformanceTracer thresholds', () => {
+  it('counts, logs and annotates each breached threshold', async () => {
+    const { perf, measurements, logs, tracer, flush } = setup({ thresholds: TINY, cpuMinDurationMs: 0 });
+
+    await tracer.startActiveSpan('handle', () =>
+      perf.measure('ingest', async () => {
+        const block = Buffer.alloc(BIG);
+        cpuBound();
+        await perf.ioContext('fetch', () => sleep(5));
+        return block.length;
+      }),
+    );
+    const span = await receivedSpan('handle');
+
+    const ingest = measurements.find((m) => m.operation === 'ingest' && m.kind === 'operation');
+    expect([...(ingest?.breaches ?? [])].sort()).toEqual([
+      'high_cpu',
+      'io_bottleneck',
+      'memory_spike',
+      'slow_operation',
+    ]);
+    const breaches = flush().filter(
+      (e) => e.name === 'performance_threshold_breaches_total' && e.labels.operation === 'ingest',
+    );
+    expect(breaches.map((e) => e.labels.threshold).sort()).toEqual([
+      'high_cpu',
+      'io_bottleneck',
+      'memory_spike',
+      'slow_operation',
+    ]);
+    expect(breaches.every((e) => e.value === 1 && e.unit === 'Count')).toBe(true);
+    const warnings = logs().filter((l) => l.event === 'performance_threshold_exceeded' && l.operation === 'ingest');
+    expect(warnings).toHaveLength(4);
+    expect(warnings[0]).toMatchObject({ level: 'WARN', operation: 'ingest', duration_ms: expect.any(Number) });
+    expect(warnings.map((w) => w.metadata.threshold).sort()).toEqual([
+      'high_cpu',
+      'io_bottleneck',
+      'memory_spike',
+      'slow_operation',
+    ]);
+    expect(warnings.find((w) => w.metadata.threshold === 'memory_spike').metadata).toMatchObject({
+      limit: 0,
+      unit: 'bytes',
+      value: expect.any(Number),
+    });
+    expect(span.annotations).toMatchObject({
+      perf_slow_operation: 'ingest',
+      perf_memory_spike: 'ingest',
+      perf_high_cpu: 'ingest',
+      perf_io_bottleneck: 'ingest', // the 'fetch' block annotated it first; the operation ends last
+    });
+    expect(Object.keys(span.metadata?.performance ?? {}).sort()).toEqual(['fetch', 'ingest']);
+    expect(span.metadata?.performance?.ingest).toMatchObject({ operation: 'ingest', failed: false });
+  });
+
+  it('accepts the seed strings, the seed spelling and plain numbers', () => {
+    expect(
+      new PerformanceTracer({ thresholds: { slow_operation: '500ms', memory_spike: '1GB', high_cpu: '95%' } })
+        .thresholds,
+    ).toEqual({ slow_operation: 500, memory_spike: 1024 ** 3, high_cpu: 95, io_bottleneck: 100 });
+    expect(new PerformanceTracer({ thresholds: { slowOperation: 2500, ioBottleneck: '2s' } }).thresholds).toMatchObject(
+      {
+        slow_operation: 2500,
+        io_bottleneck: 2000,
+      },
+    );
+  });
+
+  it.each([
+    [{ slowOperation: '1x' }, "PerformanceTracer: thresholds.slowOperation '1x' is not a duration (use 30s, 5m, 1h)"],
+    [
+      { memory_spike: '100 apples' },
+      "PerformanceTracer: thresholds.memory_spike '100 apples' is not a size (use 512KB, 100MB, 1GB)",
+    ],
+    [{ highCpu: 'lots' }, "PerformanceTracer: thresholds.highCpu 'lots' is not a percentage (use 80%, 99.9%)"],
+    [
+      { ioBottleneck: -1 },
+      'PerformanceTracer: thresholds.ioBottleneck -1 is not allowed (use a number of ms from 0, or 30s, 5m, 1h)',
+    ],
+    [
+      { latency: '1s' },
+      /thresholds\.latency is not a known threshold \(use slowOperation, memorySpike, highCpu, ioBottleneck or slow_operation/,
+    ],
+  ])('rejects %j at construction naming the field', (thresholds, message) => {
+    expect(() => new PerformanceTracer({ thresholds: thresholds as never })).toThrow(message);
+  });
+
+  it('does not check the CPU share of operations shorter than cpuMinDurationMs', () => {
+    const { perf, measurements } = setup({ thresholds: { highCpu: 0 }, cpuMinDurationMs: 60_000 });
+    perf.measure('short', cpuBound);
+    expect(measurements[0].breaches).not.toContain('high_cpu');
+  });
+});
+
+describe('PerformanceTracer wrappers', () => {
+  it('trace() keeps this, arguments and a synchronous return', () => {
+    const { perf, measurements } = setup();
+    const counter = {
+      base: 10,
+      add: perf.trace('add', function (this: { base: number }, n: number) {
+        return this.base + n;
+      }),
+    };
+
+    const result = counter.add(5);
+
+    expect(result).toBe(15);
+    expect(measurements.map((m) => m.operation)).toEqual(['add']);
+  });
+
+  it('decorates a class method with @perf.tracePerformance()', async () => {
+    const { perf, measurements } = setup();
+    class Store {
+      factor = 3;
+      @perf.tracePerformance()
+      async scale(n: number) {
+        await sleep(1);
+        return n * this.factor;
+      }
+      @tracePerformance(perf, 'store_sync')
+      sync() {
+        return this.factor;
+      }
+    }
+
+    const store = new Store();
+    const scaled = await store.scale(2);
+
+    expect(scaled).toBe(6);
+    expect(store.sync()).toBe(3);
+    expect(measurements.map((m) => m.operation)).toEqual(['scale', 'store_sync']);
+  });
+
+  it('works as a standard (TC39) decorator when compiled with experimentalDecorators off', () => {
+    const out = runInNode(`
+      const seen: string[] = [];
+      const perf = new PerformanceTracer({ onMeasurement: (m) => seen.push(m.operation) });
+      class Job {
+        n = 4;
+        @perf.tracePerformance('job_double') double() { return this.n * 2; }
+        @perf.tracePerformance() async later() { return this.n; }
+      }
+      const job = new Job();
+      return { doubled: job.double(), later: await job.later(), seen };
+    `);
+
+    expect(out).toEqual({ doubled: 8, later: 4, seen: ['job_double', 'later'] });
+  });
+
+  it('rethrows the very error of a sync function and records the failure', () => {
+    const { perf, measurements, flush } = setup();
+    const boom = new RangeError('boom');
+
+    expect(() =>
+      perf.measure('fails', () => {
+        throw boom;
+      }),
+    ).toThrow(boom);
+    expect(measurements[0]).toMatchObject({ operation: 'fails', failed: true });
+    expect(flush().some((e) => e.name === 'operation_duration_seconds' && e.labels.operation === 'fails')).toBe(true);
+  });
+
+  it('rejects with the very error of an async function', async () => {
+    const { perf, measurements } = setup();
+    const boom = new Error('async boom');
+    const traced = perf.trace('fails_later', async () => {
+      await sleep(1);
+      throw boom;
+    });
+
+    await expect(traced()).rejects.toBe(boom);
+    expect(measurements[0]).toMatchObject({ operation: 'fails_later', failed: true });
+  });
+
+  it('returns a non-native thenable as it is', () => {
+    const { perf, measurements } = setup();
+    // biome-ignore lint/suspicious/noThenProperty: a lazy query builder is a thenable on purpose
+    const lazy = { then: (ok: (v: number) => void) => ok(1), where: () => lazy };
+
+    expect(perf.measure('query', () => lazy)).toBe(lazy);
+    expect(measurements).toHaveLength(1);
+  });
+
+  it('never lets a failing logger, metric or span reach the caller', () => {
+    const throwing = () => {
+      throw new Error('telemetry down');
+    };
+    const perf = new PerformanceTracer({
+      thresholds: TINY,
+      metrics: {
+        namespace: 'x',
+        service: 'x',
+        counter: (name) => ({ name, inc: throwing }),
+        gauge: (name) => ({ name, set: throwing }),
+        histogram: (name) => ({ name, observe: throwing }),
+        summary: (name) => ({ name, observe: throwing }),
+        flush: () => {},
+      },
+      logger: { debug: throwing, info: throwing, warn: throwing, error: throwing, critical: throwing, child: throwing },
+      tracer: { activeSpan: throwing, startActiveSpan: throwing, currentIds: throwing },
+      onMeasurement: throwing,
+    });
+
+    expect(perf.measure('still_works', () => 42)).toBe(42);
+  });
+});
+
+describe('PerformanceTracer contexts', () => {
+  it('memoryContext and cpuContext return the result with a measurement, and nest', () => {
+    const { perf } = setup();
+
+    const outer = perf.memoryContext('batch', () => {
+      const inner = perf.cpuContext(() => cpuBound());
+      return { value: inner.result, innerKind: inner.measurement.kind, innerOp: inner.measurement.operation };
+    });
+
+    expect(outer.measurement).toMatchObject({ kind: 'memory', operation: 'batch' });
+    expect(outer.result.innerKind).toBe('cpu');
+    expect(outer.result.innerOp).toBe('batch');
+    expect(outer.measurement.wallMs).toBeGreaterThan(0);
+  });
+
+  it('awaits async contexts and checks only their own threshold', async () => {
+    const { perf, flush } = setup({ thresholds: TINY, cpuMinDurationMs: 0 });
+
+    const mem = await perf.memoryContext('load', async () => {
+      await sleep(2);
+      return Buffer.alloc(BIG); // kept until the end: a GC may free other garbage meanwhile
+    });
+    const cpu = await perf.cpuContext('score', async () => cpuBound());
+
+    expect(mem.result.length).toBe(BIG);
+    expect(mem.measurement.breaches).toEqual(['memory_spike']);
+    expect(cpu.measurement.breaches).toEqual(['high_cpu']);
+    const metrics = flush();
+    expect(metrics.some((e) => e.name === 'operation_duration_seconds')).toBe(false);
+    expect(metrics.filter((e) => e.name === 'performance_threshold_breaches_total').map((e) => e.labels)).toEqual([
+      { operation: 'load', threshold: 'memory_spike' },
+      { operation: 'score', threshold: 'high_cpu' },
+    ]);
+  });
+
+  it('credits ioContext time to the enclosing operation instead of the wall - CPU estimate', async () => {
+    const { perf, measurements } = setup({ thresholds: { ioBottleneck: 0 } });
+
+    await perf.measure('request', async () => {
+      cpuBound();
+      await perf.ioContext('db', () => sleep(5));
+      await perf.ioContext(() => perf.ioContext(() => sleep(1)));
+    });
+
+    const request = measurements.find((m) => m.operation === 'request') as PerformanceMeasurement;
+    const io = measurements.filter((m) => m.kind === 'io');
+    expect(request.ioSource).toBe('explicit');
+    expect(io.map((m) => m.operation)).toEqual(['db', 'request', 'request']);
+    const outerIo = io[0].wallMs + io[2].wallMs; // the nested block is counted once, through its parent
+    expect(request.ioMs).toBeCloseTo(Math.min(outerIo, request.wallMs), 6);
+    expect(request.breaches).toContain('io_bottleneck');
+  });
+
+  it('skips memory and CPU readings when tracking is off', () => {
+    const { perf, measurements } = setup({ thresholds: TINY, trackMemory: false, trackCpu: false });
+    perf.measure('light', cpuBound);
+    expect(measurements[0]).toMatchObject({ cpuMs: 0, memoryDeltaBytes: 0, peakRssBytes: 0 });
+    expect(measurements[0].breaches).toEqual(['slow_operation']);
+  });
+});
