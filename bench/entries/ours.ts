@@ -1,4 +1,4 @@
-// Our bundle as a user ships it: the core's public entry point plus middy.
-
+// Our bundle with the anchor's feature set: Logger + Metrics + Tracer + the middleware, plus middy.
+// esbuild tree-shakes the rest of the core (monitors, Prometheus, PutMetricData sink) away.
 export { default as middy } from '@middy/core';
-export * as core from '../../layers/instrumentation/index';
+export { instrument, Logger, Metrics, Tracer } from '../../layers/instrumentation/index';
