@@ -38,8 +38,9 @@ describe('the CDK app', () => {
       )
         .filter((r) => r.Type === 'AWS::Logs::LogGroup')
         .map((r) => r.Properties.RetentionInDays);
-    expect(retention('maif-observability-dev')).toEqual([7, 7]);
-    expect(retention('maif-observability-staging')).toEqual([14, 14]);
+    // every kit log group (aggregator, health probe, baseline monitor) follows the environment's retention
+    expect(retention('maif-observability-dev')).toEqual([7, 7, 7]);
+    expect(retention('maif-observability-staging')).toEqual([14, 14, 14]);
     for (const stack of stacks) expect(nagFindings(stack)).toEqual([]);
   });
 
