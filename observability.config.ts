@@ -341,6 +341,22 @@ export default defineConfig({
     ],
     // Troubleshooting: "Alert Fatigue".
     grouping: { group_by: ['service', 'severity'], group_wait: '30s', group_interval: '5m', repeat_interval: '12h' },
+    // Who the routing rules' `escalate` actions reach.
+    escalationTargets: {
+      on_call_manager: { channels: ['pagerduty', 'email'] },
+      platform_team: { channels: ['email', 'slack'] },
+    },
+    repeat: 2,
+    businessHours: {
+      timeZone: 'Europe/Paris',
+      days: ['mon', 'tue', 'wed', 'thu', 'fri'],
+      start: '09:00',
+      end: '18:00',
+      holidays: ['2026-12-25', '2027-01-01'],
+    },
+    // A critical alert mutes the warnings of the same service it explains.
+    inhibition: [{ source: "severity == 'critical'", target: "severity == 'warning'", equal: ['service'] }],
+    ackLinkExpiry: '24h',
     baselines: {
       search_latency_p95: '100ms',
       artifact_creation_time: '500ms',

@@ -28,6 +28,7 @@ type CommandLoader = () => CliCommand;
 export const COMMANDS: Readonly<Record<string, CommandLoader>> = {
   'grafana-export': () => require('../lib/dashboards/export-command').grafanaExportCommand,
   'test-rules': () => require('../lib/alerting/rule-tests').testRulesCommand,
+  route: () => require('../lib/alerting-pipeline/route-command').routeCommand,
 };
 
 function usage(): string {

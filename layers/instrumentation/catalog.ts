@@ -158,6 +158,20 @@ export const METRIC_CATALOG = {
     'kit',
     'Log aggregator events: received, processed, dead_lettered',
   ),
+  maif_obs_alert_events_total: c(
+    'counter',
+    'Count',
+    ['outcome'],
+    'kit',
+    'Router intake: alert events by outcome (routed, duplicate, silenced, inhibited, malformed, ...)',
+  ),
+  heartbeat_received: c(
+    'counter',
+    'Count',
+    [],
+    'kit',
+    'Heartbeat alerts that crossed the whole alert path; its absence raises the watchdog alarm',
+  ),
 } as const satisfies Record<string, CatalogEntry>;
 
 export type CatalogMetricName = keyof typeof METRIC_CATALOG;

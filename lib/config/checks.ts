@@ -4,6 +4,8 @@
  * limits between two settings, and secret values that must live in Secrets Manager instead.
  * Every read is defensive: the input has not been validated yet.
  */
+
+import { checkAlertPipeline } from './alerting-checks';
 import { isDuration, isPercent, parseDuration, parsePercent, show } from './durations';
 import { formatPath } from './errors';
 import { LIMITS } from './schema';
@@ -182,5 +184,6 @@ export function crossCheck(config: unknown): Problem[] {
   checkUniqueness(config, problems);
   checkLimits(config, problems);
   checkSecrets(config, [], false, problems);
+  checkAlertPipeline(config, problems);
   return problems;
 }

@@ -113,6 +113,18 @@ const secretName = () =>
     (s) => SECRET_NAME_RE.test(s) && !s.includes('://'),
   );
 
+const HHMM_RE = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
+const DATE_RE = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+const isIsoTime = (s: string) => /^\d{4}-\d{2}-\d{2}T/.test(s) && Number.isFinite(Date.parse(s));
+const isTimeZone = (zone: string) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** A condition in the safe expression language (lambdas/shared/expression.ts). */
 export const expression = () =>
   z.string({ error: isNot("an expression (e.g. severity == 'critical')") }).superRefine((source, ctx) => {
@@ -453,6 +465,48 @@ const alertingSchema = strict({
     group_interval: duration().default('5m'),
     repeat_interval: duration().default('4h'),
   }).prefault({}),
+  /** Escalation targets named by `escalate` actions (`to`), each a list of channels. */
+  escalationTargets: dict(
+    name(),
+    strict({ channels: list(name()).min(1, { error: isNot('a non-empty list') }) }),
+  ).default({}),
+  /** Extra passes over the escalation levels after the last one while nobody acknowledges. */
+  repeat: intIn(0, 9).default(0),
+  /** The calendar of the routing identifier `business_hours`. */
+  businessHours: strict({
+    timeZone: textOf("an IANA time zone (e.g. 'Europe/Paris', 'UTC')", isTimeZone).default('UTC'),
+    days: list(oneOf(['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'])).default(['mon', 'tue', 'wed', 'thu', 'fri']),
+    start: textOf("a time of day ('09:00')", (s) => HHMM_RE.test(s)).default('09:00'),
+    end: textOf("a time of day ('18:00', '24:00')", (s) => HHMM_RE.test(s)).default('18:00'),
+    holidays: list(textOf("a date ('2026-12-25')", (s) => DATE_RE.test(s))).default([]),
+  }).prefault({}),
+  /** Inhibition: a firing `source` alert mutes `target` alerts with the same `equal` labels. */
+  inhibition: list(
+    strict({
+      source: expression(),
+      target: expression(),
+      equal: list(labelName()).default([]),
+    }),
+  ).default([{ source: "severity == 'critical'", target: "severity == 'warning'", equal: ['service'] }]),
+  /** Planned maintenance windows (`maintenance_mode` is true inside them); the CLI adds more. */
+  maintenance: list(
+    strict({
+      name: name(),
+      startsAt: textOf("an ISO 8601 time ('2026-12-01T22:00:00Z')", isIsoTime),
+      endsAt: textOf("an ISO 8601 time ('2026-12-02T02:00:00Z')", isIsoTime),
+      matchers: list(
+        strict({
+          name: labelName(),
+          value: z.string({ error: isNot('a string') }),
+          isRegex: bool().optional(),
+          isEqual: bool().optional(),
+        }),
+      ).default([]),
+      comment: z.string({ error: isNot('a string') }).default(''),
+    }),
+  ).default([]),
+  /** How long signed acknowledge / silence links in messages stay valid. */
+  ackLinkExpiry: duration().default('24h'),
   baselines: dict(labelName(), duration()).default({}),
   performance: strict({
     baselineCollectionPeriod: duration().default('7d'),
@@ -539,4 +593,7 @@ export type RoutingRule = AlertingConfig['routing'][number];
 export type RoutingAction = RoutingRule['actions'][number];
 export type SuppressionRule = AlertingConfig['suppression'][number];
 export type Grouping = AlertingConfig['grouping'];
+export type BusinessHoursConfig = AlertingConfig['businessHours'];
+export type InhibitionRule = AlertingConfig['inhibition'][number];
+export type MaintenanceConfig = AlertingConfig['maintenance'][number];
 export type Slo = AlertingConfig['slos'][number];

@@ -1,0 +1,166 @@
+/**
+ * Alert router Lambda: EventBridge (CloudWatch alarm state changes of the kit's alarms, and
+ * `MAIF Alert` events on the kit's bus) -> alert state in DynamoDB -> the escalation's
+ * StartExecution. Malformed events are sent to the router's DLQ and counted, then acknowledged
+ * (a retry cannot fix them); any other failure throws so Lambda retries the event and, after its
+ * retries, sends it to the same DLQ through the async on-failure destination.
+ *
+ * Environment (read once): MAIF_ALERT_TABLE, MAIF_ESCALATION_STATE_MACHINE_ARN,
+ * MAIF_CHANNEL_TOPICS (JSON {channel: topicArn}), MAIF_ROUTER_DLQ_URL, MAIF_NAMESPACE,
+ * MAIF_SERVICE, MAIF_ENVIRONMENT.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { SNSClient } from '@aws-sdk/client-sns';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { Metrics } from '../../layers/instrumentation/metrics';
+import type { Counter, MetricsApi } from '../../layers/instrumentation/types';
+import { compileRouter, type RouterConfig } from '../alerting/shared/routing';
+import { AlertStore } from '../alerting/shared/state';
+import { bundledConfig } from '../shared/bundled-config';
+import type { Outcome } from './decide';
+import { IntakeError, parseEvent } from './intake';
+import { type RouteResult, Router } from './router';
+
+/** Counted per event, label `outcome` (paged, grouped, silenced, ..., dead_lettered, failed). */
+export const ROUTER_METRIC = 'maif_obs_alert_events_total';
+/** Counted once per heartbeat that reached the router (the Watchdog alarms on its absence). */
+export const HEARTBEAT_METRIC = 'heartbeat_received';
+/** SQS message body limit is 256 KB; keep the dead letter well under it. */
+const MAX_DEAD_LETTER_EVENT_CHARS = 200_000;
+
+export interface RouterEnv {
+  readonly tableName: string;
+  readonly stateMachineArn: string;
+  readonly topicArns: Readonly<Record<string, string>>;
+  readonly dlqUrl?: string;
+  readonly namespace?: string;
+  readonly service?: string;
+  readonly environment?: string;
+}
+
+export interface RouterHandlerDeps {
+  readonly dynamodb?: DynamoDBClient;
+  readonly sfn?: SFNClient;
+  readonly sns?: SNSClient;
+  readonly sqs?: SQSClient;
+  readonly metrics?: MetricsApi;
+  readonly env?: RouterEnv;
+  /** epoch ms clock for the state (tests) */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** one JSON log line per routed event @default console.log */
+  readonly log?: (line: string) => void;
+}
+
+export function readEnv(env: NodeJS.ProcessEnv = process.env): RouterEnv {
+  let topicArns: Record<string, string> = {};
+  try {
+    topicArns = JSON.parse(env.MAIF_CHANNEL_TOPICS || '{}') as Record<string, string>;
+  } catch {
+    throw new Error(
+      `router: MAIF_CHANNEL_TOPICS '${String(env.MAIF_CHANNEL_TOPICS).slice(0, 40)}' is not JSON ({"channel": "topic ARN"})`,
+    );
+  }
+  return {
+    tableName: env.MAIF_ALERT_TABLE ?? '',
+    stateMachineArn: env.MAIF_ESCALATION_STATE_MACHINE_ARN ?? '',
+    topicArns,
+    dlqUrl: env.MAIF_ROUTER_DLQ_URL,
+    namespace: env.MAIF_NAMESPACE,
+    service: env.MAIF_SERVICE,
+    environment: env.MAIF_ENVIRONMENT,
+  };
+}
+
+export type RouterHandler = (event: unknown) => Promise<RouteResult>;
+
+export function createHandler(config: RouterConfig, deps: RouterHandlerDeps = {}): RouterHandler {
+  const env = deps.env ?? readEnv();
+  if (!env.tableName) throw new Error('router: MAIF_ALERT_TABLE is not set');
+  if (!env.stateMachineArn) throw new Error('router: MAIF_ESCALATION_STATE_MACHINE_ARN is not set');
+  const compiled = compileRouter(config);
+  const metrics =
+    deps.metrics ??
+    new Metrics({
+      namespace: env.namespace,
+      service: env.service,
+      defaultDimensions: env.environment ? { environment: env.environment } : undefined,
+      strict: false,
+    });
+  const counter: Counter = metrics.counter(ROUTER_METRIC, { unit: 'Count', labels: ['outcome'] });
+  const heartbeats: Counter = metrics.counter(HEARTBEAT_METRIC, { unit: 'Count' });
+  const writeLog = deps.log ?? ((line: string) => console.log(line));
+  const store = new AlertStore({
+    client: deps.dynamodb ?? new DynamoDBClient({}),
+    tableName: env.tableName,
+    now: deps.now,
+  });
+  const router = new Router(compiled, {
+    store,
+    sfn: deps.sfn ?? new SFNClient({}),
+    sns: deps.sns ?? new SNSClient({}),
+    stateMachineArn: env.stateMachineArn,
+    topicArns: env.topicArns,
+    sleep: deps.sleep,
+    log: (event, fields) => writeLog(JSON.stringify({ level: 'INFO', event, ...fields })),
+  });
+  let sqs: SQSClient | undefined;
+  const count = async (outcome: Outcome | 'failed') => {
+    counter.inc({ outcome });
+    if (outcome === 'heartbeat') heartbeats.inc();
+    await metrics.flush();
+  };
+
+  return async (event) => {
+    let parsed: ReturnType<typeof parseEvent>;
+    try {
+      parsed = parseEvent(event);
+    } catch (error) {
+      if (!(error instanceof IntakeError)) throw error;
+      sqs ??= deps.sqs ?? new SQSClient({});
+      if (!env.dlqUrl) throw new Error(`router: ${error.message}, and MAIF_ROUTER_DLQ_URL is not set`);
+      await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: env.dlqUrl,
+          MessageBody: JSON.stringify({
+            reason: error.message,
+            event: JSON.stringify(event)?.slice(0, MAX_DEAD_LETTER_EVENT_CHARS),
+          }),
+          MessageAttributes: { reason: { DataType: 'String', StringValue: 'malformed_event' } },
+        }),
+      );
+      await count('dead_lettered');
+      return { outcome: 'dead_lettered', reason: error.message };
+    }
+    if (parsed.kind === 'ignored') {
+      await count('ignored');
+      return { outcome: 'ignored', reason: parsed.reason };
+    }
+    try {
+      const result = await router.route(parsed.alert);
+      await count(result.outcome);
+      writeLog(
+        JSON.stringify({
+          level: 'INFO',
+          event: 'alert_routed',
+          outcome: result.outcome,
+          fingerprint: result.fingerprint,
+          episode: result.episode,
+          reason: result.reason,
+        }),
+      );
+      return result;
+    } catch (error) {
+      await count('failed');
+      throw error;
+    }
+  };
+}
+
+let lazy: RouterHandler | undefined;
+
+export const handler: RouterHandler = (event) => {
+  lazy ??= createHandler(bundledConfig<RouterConfig>('router'));
+  return lazy(event);
+};

@@ -1,0 +1,235 @@
+import { Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { compileRouter, type RouterConfig } from '../../lambdas/alerting/shared/routing';
+import { ALARM_DETAIL_TYPE, KIT_DETAIL_TYPE, KIT_SOURCE } from '../../lambdas/router/intake';
+import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';
+
+/** Claim lease (15 s) + polling + a few DynamoDB and SNS calls fit well inside. */
+export const ROUTER_TIMEOUT = Duration.seconds(60);
+/** SQS keeps a message at most 14 days: the longest window to inspect and replay. */
+export const ROUTER_DLQ_RETENTION = Duration.days(14);
+/** Lambda's async retries of a failing event before it goes to the DLQ. */
+export const ROUTER_RETRY_ATTEMPTS = 2;
+
+export interface AlertRouterProps {
+  /** The routing configuration bundled into the function (`routerConfigOf(config.alerting)`). */
+  readonly config: RouterConfig;
+  /** The alert state table (AlertStateTable). */
+  readonly table: dynamodb.ITable;
+  /** The escalation state machine (Escalation). */
+  readonly stateMachine: sfn.IStateMachine;
+  /** Channel topics by channel name, for repeat and resolved notices (NotificationChannels.topics). */
+  readonly topics: Readonly<Record<string, sns.ITopic>>;
+  /** Encrypts the DLQ and the log group; the topics' key. */
+  readonly encryptionKey: kms.IKey;
+  /** The kit's bus, where `MAIF Alert` events arrive. */
+  readonly bus: events.IEventBus;
+  readonly namespace: string;
+  readonly service: string;
+  readonly environment: string;
+  /**
+   * Only alarms whose name starts with this reach the router.
+   * @default `${service}-${environment}-` (the names the alert rule compiler gives)
+   */
+  readonly alarmNamePrefix?: string;
+  /**
+   * Where the DLQ alarm sends its notice.
+   * @default - the alarm has no action (the Watchdog wires it to the fallback topic)
+   */
+  readonly alarmTopic?: sns.ITopic;
+  /** @default 'nodejs24.x' */
+  readonly runtime?: RuntimeName;
+  /** @default 'arm64' */
+  readonly architecture?: ArchitectureName;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * The alert router (lambdas/router): EventBridge rules for the kit's CloudWatch alarm state
+ * changes and for `MAIF Alert` events on the kit's bus invoke it; it keeps alert state in the
+ * table and starts the escalation state machine. Malformed events and events still failing after
+ * Lambda's retries land in a KMS-encrypted DLQ, which raises an alarm.
+ */
+export class AlertRouter extends Construct {
+  readonly function: lambda.Function;
+  readonly logGroup: logs.LogGroup;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly deadLetterAlarm: cloudwatch.Alarm;
+  readonly alarmRule: events.Rule;
+  readonly alertRule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: AlertRouterProps) {
+    super(scope, id);
+    // bad expressions or durations fail at synth time, not on the first alert
+    compileRouter(props.config);
+    const prefix = props.alarmNamePrefix ?? `${props.service}-${props.environment}-`;
+    if (!Token.isUnresolved(prefix) && prefix.trim() === '') {
+      throw new Error(
+        `AlertRouter alarmNamePrefix: '${prefix}' is not allowed (an empty prefix would route every alarm of the account)`,
+      );
+    }
+    for (const channel of Object.keys(props.topics)) {
+      if (!props.config.channels.includes(channel)) {
+        throw new Error(
+          `AlertRouter topics: '${channel}' is not a channel of alerting.channels (allowed: ${props.config.channels.join(', ') || 'none is defined'})`,
+        );
+      }
+    }
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: ROUTER_DLQ_RETENTION,
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is the dead-letter queue of the alert router; a DLQ of a DLQ would only move the problem',
+    });
+
+    const kit = new KitFunction(this, 'Function', {
+      handler: 'router',
+      description: `MAIF Observability alert router (${props.environment})`,
+      bundledConfig: props.config,
+      environment: {
+        MAIF_ALERT_TABLE: props.table.tableName,
+        MAIF_ESCALATION_STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
+        MAIF_CHANNEL_TOPICS: Stack.of(this).toJsonString(
+          Object.fromEntries(Object.entries(props.topics).map(([channel, topic]) => [channel, topic.topicArn])),
+        ),
+        MAIF_ROUTER_DLQ_URL: this.deadLetterQueue.queueUrl,
+        MAIF_NAMESPACE: props.namespace,
+        MAIF_SERVICE: props.service,
+        MAIF_ENVIRONMENT: props.environment,
+      },
+      runtime: props.runtime,
+      architecture: props.architecture,
+      timeout: ROUTER_TIMEOUT,
+      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      encryptionKey: props.encryptionKey,
+      deadLetterQueue: this.deadLetterQueue,
+    });
+    this.function = kit.function;
+    this.logGroup = kit.logGroup;
+    this.function.configureAsyncInvoke({ retryAttempts: ROUTER_RETRY_ATTEMPTS });
+
+    // explicit actions: grantReadWriteData would add kms:ReEncrypt* and kms:GenerateDataKey* wildcards
+    kit.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:Query',
+          'dynamodb:ConditionCheckItem',
+        ],
+        resources: [props.table.tableArn],
+      }),
+    );
+    // explicit actions: the grant helpers add kms:ReEncrypt* and kms:GenerateDataKey* wildcards for KMS resources
+    kit.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
+    );
+    const topicArns = Object.values(props.topics).map((topic) => topic.topicArn);
+    if (topicArns.length > 0) {
+      kit.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: topicArns }));
+    }
+    kit.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [props.stateMachine.stateMachineArn] }),
+    );
+    const stopPolicy = new iam.Policy(this, 'StopExecutionPolicy', {
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['states:StopExecution'],
+          resources: [executionArnPattern(props.stateMachine.stateMachineArn)],
+        }),
+      ],
+      roles: [kit.role],
+    });
+    Validations.of(stopPolicy).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagArn(Stack.of(this), executionArnPattern(props.stateMachine.stateMachineArn))}]`,
+      reason:
+        "StopExecution of the escalation state machine's executions: their names (fingerprint-episode) are not known at deploy time",
+    });
+    kit.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.encryptionKey.keyArn],
+      }),
+    );
+
+    // EventBridge writes undeliverable events to the KMS-encrypted DLQ: it needs the key
+    props.encryptionKey.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
+    const target = new targets.LambdaFunction(this.function, {
+      deadLetterQueue: this.deadLetterQueue,
+      retryAttempts: 8,
+      maxEventAge: Duration.hours(2),
+    });
+    this.alarmRule = new events.Rule(this, 'AlarmStateChange', {
+      description: `MAIF Observability: state changes of alarms named ${prefix}* to the alert router`,
+      eventPattern: {
+        source: ['aws.cloudwatch'],
+        detailType: [ALARM_DETAIL_TYPE],
+        detail: { alarmName: events.Match.prefix(prefix) },
+      },
+      targets: [target],
+    });
+    this.alertRule = new events.Rule(this, 'KitAlert', {
+      description:
+        'MAIF Observability: kit alerts (log aggregator, baselines, health probes, heartbeat) to the alert router',
+      eventBus: props.bus,
+      eventPattern: { source: [KIT_SOURCE], detailType: [KIT_DETAIL_TYPE] },
+      targets: [target],
+    });
+
+    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription:
+        'MAIF Observability: alert router events failed or were malformed and are in its dead-letter queue',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopic) this.deadLetterAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+  }
+}
+
+/** An ARN as cdk-nag prints it in a finding id: `Ref`s and `Fn::GetAtt`s become `<Name>`. */
+function nagArn(stack: Stack, arn: string): string {
+  const render = (node: unknown): string => {
+    if (typeof node === 'string') return node;
+    const o = node as Record<string, unknown>;
+    if ('Ref' in o) return `<${String(o.Ref)}>`;
+    if ('Fn::GetAtt' in o) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
+      return parts.map(render).join(sep);
+    }
+    return JSON.stringify(node);
+  };
+  return render(stack.resolve(arn));
+}
+
+/** `arn:...:stateMachine:name` -> `arn:...:execution:name:*` (works on tokens through Fn::Split/Join). */
+function executionArnPattern(stateMachineArn: string): string {
+  if (!Token.isUnresolved(stateMachineArn)) return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:*`;
+  return Fn.join('', [Fn.join(':execution:', Fn.split(':stateMachine:', stateMachineArn)), ':*']);
+}

@@ -1,0 +1,115 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeAlarmDescription } from '../../lib/alerting/spec';
+import { routeCommand, routeDryRun, scheduleOf } from '../../lib/alerting-pipeline/route-command';
+import { resolveConfig } from '../../lib/config';
+import example from '../../observability.config';
+
+const alerting = resolveConfig(example, 'prod').alerting;
+const repo = join(__dirname, '..', '..');
+
+function run(args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const context = { cwd: repo, env: {}, out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
+  return { out, err, code: routeCommand.run(args, context) };
+}
+
+function alertFile(json: unknown): string {
+  const dir = mkdtempSync(join(tmpdir(), 'maif-route-'));
+  const file = join(dir, 'alert.json');
+  writeFileSync(file, JSON.stringify(json));
+  return file;
+}
+
+describe('maif-obs route', () => {
+  it('prints who is notified, when, and how it escalates for a critical alert at night', async () => {
+    const file = alertFile({
+      alertName: 'system_down',
+      severity: 'critical',
+      labels: { team: 'platform', service: 'maif' },
+    });
+
+    const { out, code } = run([file, '--at', '2026-11-24T22:00:00Z', '--env', 'prod']);
+
+    expect(await code).toBe(0);
+    expect(out).toEqual([
+      expect.stringMatching(/^alert system_down \(critical, firing\) fingerprint [0-9a-f]{32}$/),
+      'labels: team=platform service=maif',
+      'at 2026-11-24T22:00:00.000Z (business hours: no)',
+      "matched: rule 1 (severity == 'critical')",
+      'outcome: paged',
+      'notifications, each level only while nobody has acknowledged and the alert still fires:',
+      '  +30s       2026-11-24T22:00:30.000Z  notify -> pagerduty, slack',
+      '  +15m30s    2026-11-24T22:15:30.000Z  escalate to on_call_manager -> pagerduty, email',
+      '  +30m30s    2026-11-24T22:30:30.000Z  repeat 1: on_call_manager -> pagerduty, email',
+      '  +45m30s    2026-11-24T22:45:30.000Z  repeat 2: on_call_manager -> pagerduty, email',
+    ]);
+  });
+
+  it('reads an EventBridge alarm event as the router receives it', () => {
+    const event = {
+      source: 'aws.cloudwatch',
+      'detail-type': 'CloudWatch Alarm State Change',
+      detail: {
+        alarmName: 'maif-prod-high_latency',
+        state: { value: 'ALARM', timestamp: '2026-11-24T10:00:00Z' },
+        configuration: {
+          description: encodeAlarmDescription('slow', {
+            rule: 'high_latency',
+            severity: 'warning',
+            labels: { team: 'platform' },
+          }),
+        },
+      },
+    };
+
+    const report = routeDryRun(event, Date.parse('2026-11-24T10:00:00Z'), alerting);
+
+    expect(report.matchedRules.map((r) => r.index)).toEqual([1]);
+    expect(report.schedule.map((s) => [s.afterSeconds, s.channels])).toEqual([
+      [30, ['slack']],
+      [3630, ['email', 'slack']],
+      [7230, ['email', 'slack']],
+      [10830, ['email', 'slack']],
+    ]);
+  });
+
+  it('says nobody is notified when no rule routes the alert', () => {
+    const report = routeDryRun({ alertName: 'x', severity: 'info' }, Date.parse('2026-11-24T10:00:00Z'), alerting);
+
+    expect(report.outcome).toBe('unrouted');
+    expect(report.schedule).toEqual([]);
+  });
+
+  it('builds a timeline from cumulative delays and repeats only the escalation levels', () => {
+    const levels = [
+      { name: 'notify', channels: ['a'], delaySeconds: 0 },
+      { name: 'l1', channels: ['b'], delaySeconds: 60 },
+      { name: 'l2', channels: ['c'], delaySeconds: 120 },
+    ];
+
+    expect(scheduleOf(levels, 1, 0).map((s) => [s.name, s.afterSeconds, s.pass])).toEqual([
+      ['notify', 0, 0],
+      ['l1', 60, 0],
+      ['l2', 180, 0],
+      ['l1', 240, 1],
+      ['l2', 360, 1],
+    ]);
+  });
+
+  it('rejects a time it cannot read, naming the option and the format', async () => {
+    const file = alertFile({ alertName: 'x', severity: 'info' });
+
+    await expect(run([file, '--at', 'tomorrow']).code).rejects.toThrow(
+      "--at: 'tomorrow' is not a time (use ISO 8601, e.g. 2026-11-24T22:00:00Z)",
+    );
+  });
+
+  it('rejects an alert with an unknown severity', () => {
+    expect(() => routeDryRun({ alertName: 'x', severity: 'high' }, 0, alerting)).toThrow(
+      'ALERT.json: severity "high" is not one of critical, warning, info',
+    );
+  });
+});
