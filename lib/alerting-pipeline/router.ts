@@ -1,4 +1,4 @@
-import { Duration, Fn, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Arn, ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -155,13 +155,13 @@ export class AlertRouter extends Construct {
       statements: [
         new iam.PolicyStatement({
           actions: ['states:StopExecution'],
-          resources: [executionArnPattern(props.stateMachine.stateMachineArn)],
+          resources: [executionArnPattern(this, props.stateMachine)],
         }),
       ],
       roles: [kit.role],
     });
     Validations.of(stopPolicy).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagArn(Stack.of(this), executionArnPattern(props.stateMachine.stateMachineArn))}]`,
+      id: `AwsSolutions-IAM5[Resource::${nagArn(Stack.of(this), executionArnPattern(this, props.stateMachine))}]`,
       reason:
         "StopExecution of the escalation state machine's executions: their names (fingerprint-episode) are not known at deploy time",
     });
@@ -220,16 +220,26 @@ function nagArn(stack: Stack, arn: string): string {
     if ('Ref' in o) return `<${String(o.Ref)}>`;
     if ('Fn::GetAtt' in o) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
     if ('Fn::Join' in o) {
-      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
-      return parts.map(render).join(sep);
+      const [sep, parts] = o['Fn::Join'] as [string, unknown];
+      return Array.isArray(parts) ? parts.map(render).join(sep) : JSON.stringify(node);
     }
     return JSON.stringify(node);
   };
   return render(stack.resolve(arn));
 }
 
-/** `arn:...:stateMachine:name` -> `arn:...:execution:name:*` (works on tokens through Fn::Split/Join). */
-function executionArnPattern(stateMachineArn: string): string {
-  if (!Token.isUnresolved(stateMachineArn)) return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:*`;
-  return Fn.join('', [Fn.join(':execution:', Fn.split(':stateMachine:', stateMachineArn)), ':*']);
+/** `arn:...:stateMachine:name` -> `arn:...:execution:name:*`, for a concrete ARN or a state machine of this app. */
+function executionArnPattern(scope: Construct, stateMachine: sfn.IStateMachine): string {
+  const arn = stateMachine.stateMachineArn;
+  if (!Token.isUnresolved(arn)) return `${arn.replace(':stateMachine:', ':execution:')}:*`;
+  // formatArn keeps the pattern a plain Fn::Join of pseudo parameters and the name, which cdk-nag can read
+  const name =
+    (stateMachine as Partial<sfn.StateMachine>).stateMachineName ??
+    Arn.split(arn, ArnFormat.COLON_RESOURCE_NAME).resourceName;
+  return Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${name}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 }
