@@ -176,7 +176,7 @@ function main(): void {
     '',
     '## Bundle size and cold start',
     '',
-    '| bundle | minified | gzipped | cold `require` (median of ' + COLD_RUNS + ') |',
+    `| bundle | minified | gzipped | cold \`require\` (median of ${COLD_RUNS}) |`,
     '|---|---|---|---|',
     `| ours: Logger + Metrics + Tracer + instrument() + middy, X-Ray SDK external | ${kb(s.ours.min)} | ${kb(s.ours.gzip)} | - |`,
     `| Powertools: Logger + Metrics + Tracer + middlewares + middy, X-Ray SDK external | ${kb(s.powertools.min)} | ${kb(s.powertools.gzip)} | - |`,
