@@ -71,7 +71,7 @@ describe('BaselineMonitor', () => {
     const fn = Object.values(resourcesOf(template, 'AWS::Lambda::Function'))[0];
     const asset = join(
       app.outdir,
-      `asset.${(fn.Properties?.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '')}`,
+      `asset.${(fn.Properties as { Code: { S3Key: string } }).Code.S3Key.replace(/\.zip$/, '')}`,
       'index.js',
     );
     const bundle = readFileSync(asset, 'utf8');

@@ -1,7 +1,10 @@
 /** Domain matchers registered once for every test file. */
 
 interface EmfDocument {
-  _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[] };
+  _aws: {
+    Timestamp: number;
+    CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string }[] }[];
+  };
   [key: string]: unknown;
 }
 
