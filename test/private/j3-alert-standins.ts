@@ -1,0 +1,157 @@
+/**
+ * Local stand-ins for the ack API tests: dynalite with the alert table, fauxqs (SNS -> SQS, in a
+ * child process: it ships as ES modules only), and a loopback Lambda Function URL that checks
+ * SigV4 like an AWS_IAM Function URL before handing the request to the handler.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { NodeSha256 } from '../../lambdas/ack-api/client';
+import type { FunctionUrlEvent, FunctionUrlResult } from '../../lambdas/ack-api/http';
+
+export const REGION = 'eu-west-1';
+export const CREDENTIALS = { accessKeyId: 'AKIDJ3LOCAL', secretAccessKey: 'j3-local-secret' } as const;
+export const CALLER_ARN = 'arn:aws:iam::000000000000:user/oncall';
+
+// dynalite has no types; its factory returns a node:http server.
+// biome-ignore lint/suspicious/noExplicitAny: untyped CommonJS module
+const dynaliteFactory = require('dynalite') as (options: Record<string, unknown>) => any;
+
+export async function startDynalite(tableName: string): Promise<{ client: DynamoDBClient; stop: () => Promise<void> }> {
+  const server = dynaliteFactory({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const client = new DynamoDBClient({ region: REGION, credentials: CREDENTIALS, endpoint: `http://127.0.0.1:${port}` });
+  await client.send(
+    new CreateTableCommand({
+      TableName: tableName,
+      BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'sk', AttributeType: 'S' },
+      ],
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+    }),
+  );
+  return {
+    client,
+    stop: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+export interface Fauxqs {
+  readonly child: ChildProcess;
+  readonly address: string;
+  /** channel -> topic ARN */
+  readonly topics: Record<string, string>;
+  /** channel -> URL of the queue subscribed to its topic */
+  readonly queues: Record<string, string>;
+}
+
+/** fauxqs with one topic per channel, each fanned out to its own queue. */
+export async function startFauxqs(channels: readonly string[]): Promise<Fauxqs> {
+  const script = [
+    "import { startFauxqs } from 'fauxqs';",
+    `const server = await startFauxqs({ port: 0, logger: false, defaultRegion: '${REGION}' });`,
+    `const channels = ${JSON.stringify(channels)};`,
+    'const topics = {}; const queues = {};',
+    'for (const c of channels) {',
+    "  topics[c] = server.createTopic('maif-' + c).topicArn;",
+    "  queues[c] = server.createQueue('maif-' + c + '-q').queueUrl;",
+    "  server.subscribe({ topic: 'maif-' + c, queue: 'maif-' + c + '-q', attributes: { RawMessageDelivery: 'true' } });",
+    '}',
+    'process.stdout.write(JSON.stringify({ address: server.address, topics, queues }) + "\\n");',
+  ].join('\n');
+  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
+    cwd: join(__dirname, '..', '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const first = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`fauxqs exited with ${code}`)));
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
+  });
+  return { child, ...(JSON.parse(first) as Omit<Fauxqs, 'child'>) };
+}
+
+const AUTHORIZATION_RE =
+  /^AWS4-HMAC-SHA256 Credential=([^/]+)\/\d{8}\/([^/]+)\/lambda\/aws4_request, SignedHeaders=([^,]+), Signature=[0-9a-f]{64}$/;
+
+function amzDate(text: string): Date {
+  const m = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/.exec(text);
+  return m ? new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6])) : new Date(Number.NaN);
+}
+
+/**
+ * Serves `handler` as an AWS_IAM Function URL on 127.0.0.1: a request whose SigV4 signature
+ * (recomputed with CREDENTIALS) does not match gets Lambda's 403 and never reaches the handler.
+ */
+export async function serveFunctionUrl(
+  handler: (event: FunctionUrlEvent) => Promise<FunctionUrlResult>,
+): Promise<{ url: string; rejected: () => number; stop: () => Promise<void> }> {
+  const signer = new SignatureV4({ service: 'lambda', region: REGION, credentials: CREDENTIALS, sha256: NodeSha256 });
+  let rejected = 0;
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks).toString('utf8');
+      const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+      const authorization = String(req.headers.authorization ?? '');
+      const match = AUTHORIZATION_RE.exec(authorization);
+      let authorized = false;
+      if (match && match[1] === CREDENTIALS.accessKeyId && match[2] === REGION) {
+        const headers: Record<string, string> = {};
+        for (const name of match[3].split(';')) headers[name] = String(req.headers[name] ?? '');
+        const signed = await signer.sign(
+          {
+            method: req.method ?? 'GET',
+            protocol: 'http:',
+            hostname: '127.0.0.1',
+            path: url.pathname,
+            query: Object.fromEntries(url.searchParams),
+            headers,
+            body: body === '' ? undefined : body,
+          },
+          { signingDate: amzDate(headers['x-amz-date'] ?? '') },
+        );
+        authorized = signed.headers.authorization === authorization;
+      }
+      if (!authorized) {
+        rejected += 1;
+        res.writeHead(403, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ Message: 'Forbidden' }));
+        return;
+      }
+      const result = await handler({
+        rawPath: url.pathname,
+        rawQueryString: url.search.slice(1),
+        headers: req.headers as Record<string, string>,
+        body,
+        isBase64Encoded: false,
+        requestContext: {
+          http: { method: req.method ?? 'GET' },
+          authorizer: { iam: { userArn: CALLER_ARN, accountId: '000000000000' } },
+        },
+      });
+      res.writeHead(result.statusCode, result.headers);
+      res.end(result.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    rejected: () => rejected,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
