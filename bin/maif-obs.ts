@@ -29,6 +29,11 @@ export const COMMANDS: Readonly<Record<string, CommandLoader>> = {
   'grafana-export': () => require('../lib/dashboards/export-command').grafanaExportCommand,
   'test-rules': () => require('../lib/alerting/rule-tests').testRulesCommand,
   route: () => require('../lib/alerting-pipeline/route-command').routeCommand,
+  alerts: () => require('../lib/alerting-pipeline/alerts-command').alertsCommand,
+  ack: () => require('../lib/alerting-pipeline/alerts-command').ackCommand,
+  silence: () => require('../lib/alerting-pipeline/alerts-command').silenceCommand,
+  unsilence: () => require('../lib/alerting-pipeline/alerts-command').unsilenceCommand,
+  maintenance: () => require('../lib/alerting-pipeline/alerts-command').maintenanceCommand,
 };
 
 function usage(): string {

@@ -19,6 +19,22 @@ export {
   RuleSyntaxError,
   replay,
 } from './alerting';
+export {
+  AckApi,
+  type AckApiProps,
+  AlertPipeline,
+  type AlertPipelineProps,
+  AlertRouter,
+  type AlertRouterProps,
+  AlertStateTable,
+  type AlertStateTableProps,
+  Escalation,
+  type EscalationProps,
+  NotificationChannels,
+  type NotificationChannelsProps,
+  Watchdog,
+  type WatchdogProps,
+} from './alerting-pipeline';
 export { ConfigError, defineConfig, type ObservabilityConfig, type ResolvedConfig, resolveConfig } from './config';
 export {
   InsightsQueries,

@@ -2,6 +2,7 @@ import { Aspects, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-li
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, IConstruct } from 'constructs';
 import { AlertAlarms, BaselineMonitor } from './alerting';
+import { AlertPipeline } from './alerting-pipeline';
 import type { ResolvedConfig } from './config';
 import { InsightsQueries, ObservabilityDashboards } from './dashboards';
 import { ObservabilityKey } from './encryption';
@@ -35,7 +36,8 @@ export function stackName(environment: string): string {
  * Everything one environment needs: the KMS key, the instrumentation layer, the log aggregator
  * (DLQ, event bus, aggregated log group) subscribed to the configured log groups, the health
  * probes on their schedule, X-Ray sampling rules, the alarms compiled from the alert rules,
- * baselines and SLOs, dashboards and Logs Insights queries.
+ * baselines and SLOs, the alert pipeline (router, escalation, channels, ack API, watchdog),
+ * dashboards and Logs Insights queries.
  * `instrument(scope)` instruments every Lambda function under `scope`.
  */
 export class MaifObservabilityStack extends Stack {
@@ -47,6 +49,7 @@ export class MaifObservabilityStack extends Stack {
   readonly samplingRules: SamplingRules;
   readonly alerts: AlertAlarms;
   readonly baselineMonitor: BaselineMonitor;
+  readonly alertPipeline: AlertPipeline;
   readonly dashboards: ObservabilityDashboards;
   readonly insightsQueries: InsightsQueries;
   /** The options `instrument()` applies: layer, MAIF_* environment, tracing, log group, aggregator. */
@@ -123,6 +126,11 @@ export class MaifObservabilityStack extends Stack {
       encryptionKey: this.key.key,
       logRetention: retention,
       ...lambdaSettings,
+    });
+    this.alertPipeline = new AlertPipeline(this, 'AlertPipeline', {
+      config,
+      key: this.key.key,
+      bus: this.logAggregation.eventBus,
     });
     this.dashboards = new ObservabilityDashboards(this, 'Dashboards', { config, alarms: this.alerts.alarms });
     const budgets = this.alerts.errorBudgetWidgets();
