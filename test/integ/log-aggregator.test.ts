@@ -4,16 +4,15 @@
  * @aws-sdk/client-sqs, and a loopback HTTP server speaking EventBridge's awsJson1_1 PutEvents to the
  * real @aws-sdk/client-eventbridge.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type AggregationResult, createHandler } from '../../lambdas/log-aggregator';
 import type { ProcessingRule } from '../../lambdas/log-aggregator/config';
 import { controlMessage, corruptMessages, dataMessage, lambdaReportLine, lambdaTextLine } from '../private/cwl-payload';
+import { startFauxqsProcess } from '../private/fauxqs';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 const region = 'us-east-1';
@@ -69,22 +68,8 @@ class EventBridgeStandIn {
 
 /** Starts fauxqs in a child Node process and creates the DLQ. */
 async function startFauxqs(): Promise<{ child: ChildProcess; address: string; queueUrl: string }> {
-  const script = [
-    "import { startFauxqs } from 'fauxqs';",
-    'const server = await startFauxqs({ port: 0, logger: false });',
-    "const { queueUrl } = server.createQueue('maif-log-dlq');",
-    'process.stdout.write(JSON.stringify({ address: server.address, queueUrl }) + "\\n");',
-  ].join('\n');
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: join(__dirname, '..', '..'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const first = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`fauxqs exited with ${code}`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
-  });
-  const { address, queueUrl } = JSON.parse(first) as { address: string; queueUrl: string };
-  return { child, address, queueUrl };
+  const f = await startFauxqsProcess({ queues: ['maif-log-dlq'] });
+  return { child: f.child, address: f.address, queueUrl: f.queueUrls['maif-log-dlq'] };
 }
 
 let fauxqs: Awaited<ReturnType<typeof startFauxqs>>;

@@ -4,10 +4,9 @@
  * ExecutionAlreadyExists), and fauxqs (SNS + SQS, in its own Node process: ES modules only)
  * with the router DLQ and one topic per channel fanned out to a queue.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
+import type { ChildProcess } from 'node:child_process';
 import { AwsJsonLoopback } from './aws-json-loopback';
+import { startFauxqsProcess } from './fauxqs';
 
 export const START_TARGET = 'AWSStepFunctions.StartExecution';
 export const STOP_TARGET = 'AWSStepFunctions.StopExecution';
@@ -83,26 +82,12 @@ export interface RouterFauxqs {
 }
 
 export async function startRouterFauxqs(region: string, channels: readonly string[]): Promise<RouterFauxqs> {
-  const script = [
-    "import { startFauxqs } from 'fauxqs';",
-    `const server = await startFauxqs({ port: 0, logger: false, defaultRegion: '${region}' });`,
-    "const { queueUrl: dlqUrl } = server.createQueue('maif-router-dlq');",
-    `const channels = ${JSON.stringify(channels)};`,
-    'const topics = {}; const queues = {};',
-    'for (const c of channels) {',
-    "  topics[c] = server.createTopic('maif-' + c).topicArn;",
-    "  queues[c] = server.createQueue('maif-' + c + '-q').queueUrl;",
-    "  server.subscribe({ topic: 'maif-' + c, queue: 'maif-' + c + '-q', attributes: { RawMessageDelivery: 'true' } });",
-    '}',
-    'process.stdout.write(JSON.stringify({ address: server.address, dlqUrl, topics, queues }) + "\\n");',
-  ].join('\n');
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: join(__dirname, '..', '..'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const first = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`fauxqs exited with ${code}`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
-  });
-  return { child, ...(JSON.parse(first) as Omit<RouterFauxqs, 'child'>) };
+  const f = await startFauxqsProcess({ region, queues: ['maif-router-dlq'], channels });
+  return {
+    child: f.child,
+    address: f.address,
+    dlqUrl: f.queueUrls['maif-router-dlq'],
+    topics: f.topics,
+    queues: f.queues,
+  };
 }

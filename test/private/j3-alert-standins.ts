@@ -3,15 +3,14 @@
  * child process: it ships as ES modules only), and a loopback Lambda Function URL that checks
  * SigV4 like an AWS_IAM Function URL before handing the request to the handler.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NodeSha256 } from '../../lambdas/ack-api/client';
 import type { FunctionUrlEvent, FunctionUrlResult } from '../../lambdas/ack-api/http';
+import { startFauxqsProcess } from './fauxqs';
 
 export const REGION = 'eu-west-1';
 export const CREDENTIALS = { accessKeyId: 'AKIDJ3LOCAL', secretAccessKey: 'j3-local-secret' } as const;
@@ -60,27 +59,8 @@ export interface Fauxqs {
 
 /** fauxqs with one topic per channel, each fanned out to its own queue. */
 export async function startFauxqs(channels: readonly string[]): Promise<Fauxqs> {
-  const script = [
-    "import { startFauxqs } from 'fauxqs';",
-    `const server = await startFauxqs({ port: 0, logger: false, defaultRegion: '${REGION}' });`,
-    `const channels = ${JSON.stringify(channels)};`,
-    'const topics = {}; const queues = {};',
-    'for (const c of channels) {',
-    "  topics[c] = server.createTopic('maif-' + c).topicArn;",
-    "  queues[c] = server.createQueue('maif-' + c + '-q').queueUrl;",
-    "  server.subscribe({ topic: 'maif-' + c, queue: 'maif-' + c + '-q', attributes: { RawMessageDelivery: 'true' } });",
-    '}',
-    'process.stdout.write(JSON.stringify({ address: server.address, topics, queues }) + "\\n");',
-  ].join('\n');
-  const child = spawn(process.execPath, ['--input-type=module', '-e', script], {
-    cwd: join(__dirname, '..', '..'),
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const first = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`fauxqs exited with ${code}`)));
-    createInterface({ input: child.stdout as NodeJS.ReadableStream }).once('line', resolve);
-  });
-  return { child, ...(JSON.parse(first) as Omit<Fauxqs, 'child'>) };
+  const f = await startFauxqsProcess({ region: REGION, channels });
+  return { child: f.child, address: f.address, topics: f.topics, queues: f.queues };
 }
 
 const AUTHORIZATION_RE =

@@ -8,28 +8,7 @@ import { type CatalogMetricName, METRIC_CATALOG } from '../../layers/instrumenta
 import { Metrics } from '../../layers/instrumentation/metrics';
 import { instrument } from '../../layers/instrumentation/middleware';
 import type { LogFields, LoggerApi } from '../../layers/instrumentation/types';
-
-interface Emitted {
-  name: string;
-  unit: string;
-  labels: Record<string, string>;
-  value: unknown;
-}
-
-function emitted(lines: string[]): Emitted[] {
-  return lines.flatMap((line) => {
-    const doc = JSON.parse(line);
-    const cw = doc._aws.CloudWatchMetrics[0];
-    const dims: string[] = cw.Dimensions[0].filter((d: string) => d !== 'service');
-    const labels = Object.fromEntries(dims.map((d) => [d, doc[d]]));
-    return cw.Metrics.map((m: { Name: string; Unit: string }) => ({
-      name: m.Name,
-      unit: m.Unit,
-      labels,
-      value: doc[m.Name],
-    }));
-  });
-}
+import { emitted } from '../private/emf';
 
 function setup(config?: ApplicationMetricsConfig) {
   const lines: string[] = [];

@@ -14,29 +14,8 @@ import {
   tracePerformance,
 } from '../../layers/instrumentation/performance';
 import { Tracer } from '../../layers/instrumentation/tracer';
+import { emitted } from '../private/emf';
 import { allDocuments, startXRayDaemon, type XRayDaemon, type XRayDocument } from '../private/xray-daemon';
-
-interface Emitted {
-  name: string;
-  unit: string;
-  labels: Record<string, string>;
-  value: unknown;
-}
-
-function emitted(lines: string[]): Emitted[] {
-  return lines.flatMap((line) => {
-    const doc = JSON.parse(line);
-    const cw = doc._aws.CloudWatchMetrics[0];
-    const dims: string[] = cw.Dimensions[0].filter((d: string) => d !== 'service');
-    const labels = Object.fromEntries(dims.map((d) => [d, doc[d]]));
-    return cw.Metrics.map((m: { Name: string; Unit: string }) => ({
-      name: m.Name,
-      unit: m.Unit,
-      labels,
-      value: doc[m.Name],
-    }));
-  });
-}
 
 let daemon: XRayDaemon;
 
