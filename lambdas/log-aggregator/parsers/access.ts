@@ -5,6 +5,7 @@
  * `rt=0.012 ...`) is kept in `extra`.
  */
 import type { Level, ParsedLine } from './common';
+import { MONTHS } from './common';
 
 /**
  * Anchored; every quoted part is `(?:[^"\\]|\\.)*`, whose two branches start with different
@@ -12,21 +13,6 @@ import type { Level, ParsedLine } from './common';
  */
 const ACCESS =
   /^(\S+) (\S+) (\S+) \[(\d\d)\/([A-Z][a-z]{2})\/(\d{4}):(\d\d):(\d\d):(\d\d) ([+-]\d{4})\] "((?:[^"\\]|\\.)*)" (\d{3}) (\d+|-)(?: "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)")?(?: (.*))?$/;
-
-const MONTHS: Record<string, number> = {
-  Jan: 0,
-  Feb: 1,
-  Mar: 2,
-  Apr: 3,
-  May: 4,
-  Jun: 5,
-  Jul: 6,
-  Aug: 7,
-  Sep: 8,
-  Oct: 9,
-  Nov: 10,
-  Dec: 11,
-};
 
 /** Undoes Apache's `\"`, `\\` and nginx's `\xHH` escaping. */
 export function unescapeAccess(value: string): string {

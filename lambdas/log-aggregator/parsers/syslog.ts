@@ -3,7 +3,7 @@
  * (`<PRI>Mmm dd hh:mm:ss HOST TAG[PID]: MSG`, PRI optional as in /var/log files). A hand-written
  * scanner: one pass over the header, no backtracking.
  */
-import { type ParsedLine, setField, severityLevel } from './common';
+import { MONTHS, type ParsedLine, setField, severityLevel } from './common';
 
 /** Structured data: SD-ID to its params (the last value wins for a repeated name). */
 export type StructuredData = Record<string, Record<string, string>>;
@@ -140,21 +140,6 @@ export function parseSyslog5424(line: string): ParsedLine | undefined {
   if (appName !== '-') fields.service = appName;
   return { parser: 'syslog5424', timestamp, level: severityLevel(severity), message, fields };
 }
-
-const MONTHS: Record<string, number> = {
-  Jan: 0,
-  Feb: 1,
-  Mar: 2,
-  Apr: 3,
-  May: 4,
-  Jun: 5,
-  Jul: 6,
-  Aug: 7,
-  Sep: 8,
-  Oct: 9,
-  Nov: 10,
-  Dec: 11,
-};
 
 /** `Mmm dd hh:mm:ss ` (day space-padded), anchored. */
 const BSD_TIME = /^([A-Z][a-z]{2}) ([ \d]\d) (\d\d):(\d\d):(\d\d) /;
