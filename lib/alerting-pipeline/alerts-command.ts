@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
 import type { CliCommand, CliContext } from '../../bin/maif-obs';
 import { AckApiClient, type ApiResponse, regionOfFunctionUrl } from '../../lambdas/ack-api/client';
+import { parseMatcher } from '../../lambdas/alerting/shared/silences';
 import type { AlertRecord, MaintenanceWindow, Matcher, Silence } from '../../lambdas/alerting/shared/state';
 import { DURATION_HINT, parseDuration } from '../config/durations';
 
@@ -70,25 +71,16 @@ function ok(response: ApiResponse, what: string): unknown {
   throw new Error(`${what}: the ack API answered ${response.status}: ${reason}${hint}`);
 }
 
-const MATCHER_RE = /^([A-Za-z_][A-Za-z0-9_.]*)(=~|!~|!=|=)(.*)$/;
+/** `name=value`, `name!=value`, `name=~regex`, `name!~regex` (amtool's syntax): the router's own parser. */
+export { parseMatcher };
 
-/** `name=value`, `name!=value`, `name=~regex`, `name!~regex` (amtool's matcher syntax). */
-export function parseMatcher(text: string): Matcher {
-  const m = MATCHER_RE.exec(text);
-  if (!m) throw new Error(`matcher '${text}' is not name=value, name!=value, name=~regex or name!~regex`);
-  const value = /^"(.*)"$/.exec(m[3])?.[1] ?? m[3];
-  const op = m[2];
-  return {
-    name: m[1],
-    value,
-    ...(op === '=~' || op === '!~' ? { isRegex: true } : {}),
-    ...(op === '!=' || op === '!~' ? { isEqual: false } : {}),
-  };
-}
-
+/**
+ * The inverse of `parseMatcher`: values with spaces or quotes, or starting with `~` or `=`
+ * (`a=~x` would read as a regex), are written as JSON strings.
+ */
 export function formatMatcher(m: Matcher): string {
   const op = `${m.isEqual === false ? '!' : '='}${m.isRegex ? '~' : m.isEqual === false ? '=' : ''}`;
-  return `${m.name}${op}${/[\s"]/.test(m.value) ? JSON.stringify(m.value) : m.value}`;
+  return `${m.name}${op}${/[\s"]|^[~=]/.test(m.value) ? JSON.stringify(m.value) : m.value}`;
 }
 
 function time(option: string, text: string, now: number): number {

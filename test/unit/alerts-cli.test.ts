@@ -177,27 +177,31 @@ describe('maif-obs silence, unsilence and maintenance', () => {
 
 describe('matchers and windows', () => {
   it('parses every matcher it formats back to the same matcher', () => {
-    const matcher = fc.record(
-      {
-        name: fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_.]{0,10}$/),
-        value: fc.string({ maxLength: 12 }).filter((v) => !v.includes('"')),
+    // every matcher `silence` accepts: a label name, each of the four operators, any value for
+    // = and != (spaces, quotes and backslashes included), valid regular expressions for =~ and !~
+    const name = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,10}$/);
+    const matcher = fc.oneof(
+      fc.record({ name, value: fc.string({ maxLength: 12 }), isRegex: fc.constant(false), isEqual: fc.boolean() }),
+      fc.record({
+        name,
+        value: fc.constantFrom('maif.*', 'a|b', '^search$', '5..', ' x\\d+ ', '"quoted"'),
         isRegex: fc.constant(true),
-        isEqual: fc.constant(false),
-      },
-      { requiredKeys: ['name', 'value'] },
+        isEqual: fc.boolean(),
+      }),
     );
     fc.assert(
       fc.property(matcher, (m) => {
         expect(parseMatcher(formatMatcher(m))).toEqual(m);
       }),
+      { numRuns: 2000 },
     );
   });
 
   it('reads the four matcher operators', () => {
     expect(['a=1', 'a!=1', 'a=~1.*', 'a!~1.*'].map(parseMatcher)).toEqual([
-      { name: 'a', value: '1' },
-      { name: 'a', value: '1', isEqual: false },
-      { name: 'a', value: '1.*', isRegex: true },
+      { name: 'a', value: '1', isRegex: false, isEqual: true },
+      { name: 'a', value: '1', isRegex: false, isEqual: false },
+      { name: 'a', value: '1.*', isRegex: true, isEqual: true },
       { name: 'a', value: '1.*', isRegex: true, isEqual: false },
     ]);
   });

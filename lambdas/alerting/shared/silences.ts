@@ -73,11 +73,22 @@ export function inMaintenance(
 /**
  * Parses `name=value`, `name!=value`, `name=~regex`, `name!~regex` (the CLI's matcher syntax).
  */
+function quotedValue(raw: string): string {
+  if (raw.length < 2 || !raw.startsWith('"') || !raw.endsWith('"')) return raw;
+  try {
+    const parsed: unknown = JSON.parse(raw);
+    return typeof parsed === 'string' ? parsed : raw.slice(1, -1);
+  } catch {
+    return raw.slice(1, -1);
+  }
+}
+
 export function parseMatcher(text: string): Matcher {
   const m = /^([A-Za-z_][A-Za-z0-9_]*)(=~|!~|!=|=)(.*)$/.exec(text.trim());
   if (!m) throw new RangeError(`matcher '${text}' is not name=value, name!=value, name=~regex or name!~regex`);
   const [, name, op, raw] = m as unknown as [string, string, string, string];
-  const value = raw.replace(/^"(.*)"$/, '$1');
+  // a quoted value is a JSON string (what `maif-obs silence` prints for values with spaces or quotes)
+  const value = quotedValue(raw);
   const matcher: Matcher = { name, value, isRegex: op.endsWith('~'), isEqual: !op.startsWith('!') };
   const problem = validateMatcher(matcher);
   if (problem) throw new RangeError(problem);
