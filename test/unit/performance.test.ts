@@ -181,15 +181,18 @@ describe('PerformanceTracer thresholds', () => {
   it('counts, logs and annotates each breached threshold', async () => {
     const { perf, measurements, logs, tracer, flush } = setup({ thresholds: TINY, cpuMinDurationMs: 0 });
 
+    // the block stays referenced past the measurement, so a GC cannot undo the memory spike
+    const kept: Buffer[] = [];
     await tracer.startActiveSpan('handle', () =>
       perf.measure('ingest', async () => {
-        const block = Buffer.alloc(BIG);
+        kept.push(Buffer.alloc(BIG));
         cpuBound();
         await perf.ioContext('fetch', () => sleep(5));
-        return block.length;
+        return kept[0].length;
       }),
     );
     const span = await receivedSpan('handle');
+    expect(kept[0].length).toBe(BIG);
 
     const ingest = measurements.find((m) => m.operation === 'ingest' && m.kind === 'operation');
     expect([...(ingest?.breaches ?? [])].sort()).toEqual([
