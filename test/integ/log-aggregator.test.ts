@@ -11,6 +11,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type AggregationResult, createHandler } from '../../lambdas/log-aggregator';
 import type { ProcessingRule } from '../../lambdas/log-aggregator/config';
+import exampleConfig from '../../observability.config';
 import { controlMessage, corruptMessages, dataMessage, lambdaReportLine, lambdaTextLine } from '../private/cwl-payload';
 import { startFauxqsProcess } from '../private/fauxqs';
 
@@ -119,28 +120,8 @@ async function drainDlq(): Promise<Record<string, unknown>[]> {
 
 const RULES: ProcessingRule[] = [
   { name: 'drop_health_checks', condition: "path == '/health'", action: 'drop' },
-  {
-    name: 'enrich_user_context',
-    condition: 'user_id exists',
-    action: 'enrich',
-    field: 'user_id',
-    table: 'users',
-    target: 'user',
-  },
-  {
-    name: 'detect_errors',
-    condition: "level == 'ERROR'",
-    action: 'trigger_alert',
-    severity: 'warning',
-    labels: { team: 'platform' },
-  },
-  {
-    name: 'extract_metrics',
-    condition: 'operation exists',
-    action: 'extract_metric',
-    metric: 'log_operations_total',
-    dimensions: ['operation'],
-  },
+  // the seed's three rules, as the example configuration carries them
+  ...(exampleConfig.logging?.processingRules as ProcessingRule[]),
   {
     name: 'latency',
     condition: 'duration_ms exists',

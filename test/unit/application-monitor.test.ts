@@ -7,20 +7,12 @@ import {
 import { type CatalogMetricName, METRIC_CATALOG } from '../../layers/instrumentation/catalog';
 import { Metrics } from '../../layers/instrumentation/metrics';
 import { instrument } from '../../layers/instrumentation/middleware';
-import type { LogFields, LoggerApi } from '../../layers/instrumentation/types';
 import { emitted } from '../private/emf';
+import { warningRecorder } from '../private/warnings';
 
 function setup(config?: ApplicationMetricsConfig) {
   const lines: string[] = [];
-  const warnings: { event: string; fields?: LogFields }[] = [];
-  const logger: LoggerApi = {
-    debug: () => {},
-    info: () => {},
-    warn: (event, fields) => warnings.push({ event, fields }),
-    error: () => {},
-    critical: () => {},
-    child: () => logger,
-  };
+  const { logger, warnings } = warningRecorder();
   const metrics = new Metrics({ namespace: 'Test', service: 'svc', sink: (l) => lines.push(l), rollup: false });
   const app = new ApplicationMonitor({ metrics, config, logger });
   return {

@@ -8,6 +8,7 @@ import { defaultServiceOf, type NormalizedEvent, normalize } from '../../lambdas
 import { parseLine } from '../../lambdas/log-aggregator/parsers';
 import { applyRules, compileRules } from '../../lambdas/log-aggregator/rules';
 import { Metrics } from '../../layers/instrumentation/metrics';
+import exampleConfig from '../../observability.config';
 import { controlMessage, corruptMessages, dataMessage, encodePayload } from '../private/cwl-payload';
 
 const NOW = Date.UTC(2024, 0, 1);
@@ -20,30 +21,8 @@ const ctx = {
 };
 const eventOf = (line: string): NormalizedEvent => normalize(parseLine(line, NOW), 'id-1', NOW, ctx);
 
-const SEED_RULES: ProcessingRule[] = [
-  {
-    name: 'enrich_user_context',
-    condition: 'user_id exists',
-    action: 'enrich',
-    field: 'user_id',
-    table: 'users',
-    target: 'user',
-  },
-  {
-    name: 'detect_errors',
-    condition: "level == 'ERROR'",
-    action: 'trigger_alert',
-    severity: 'warning',
-    labels: { team: 'platform' },
-  },
-  {
-    name: 'extract_metrics',
-    condition: 'operation exists',
-    action: 'extract_metric',
-    metric: 'log_operations_total',
-    dimensions: ['operation'],
-  },
-];
+// the seed's three processing rules, as the example configuration carries them
+const SEED_RULES = exampleConfig.logging?.processingRules as ProcessingRule[];
 const TABLES = { users: { 'u-1': { plan: 'pro', region: 'eu' } } };
 
 describe('processing rules', () => {

@@ -4,20 +4,12 @@ import { join } from 'node:path';
 import { METRIC_CATALOG } from '../../layers/instrumentation/catalog';
 import { Metrics } from '../../layers/instrumentation/metrics';
 import { SystemMonitor, type SystemMonitorOptions } from '../../layers/instrumentation/system-monitor';
-import type { LogFields, LoggerApi } from '../../layers/instrumentation/types';
 import { emitted } from '../private/emf';
+import { warningRecorder } from '../private/warnings';
 
 function setup(options: Omit<SystemMonitorOptions, 'metrics'> = {}) {
   const lines: string[] = [];
-  const warnings: { event: string; fields?: LogFields }[] = [];
-  const logger: LoggerApi = {
-    debug: () => {},
-    info: () => {},
-    warn: (event, fields) => warnings.push({ event, fields }),
-    error: () => {},
-    critical: () => {},
-    child: () => logger,
-  };
+  const { logger, warnings } = warningRecorder();
   const metrics = new Metrics({ namespace: 'Test', service: 'svc', sink: (l) => lines.push(l), rollup: false });
   const monitor = new SystemMonitor({ metrics, logger, ...options });
   const flush = () => {
