@@ -22,7 +22,7 @@ const ctx = {
 const eventOf = (line: string): NormalizedEvent => normalize(parseLine(line, NOW), 'id-1', NOW, ctx);
 
 // the seed's three processing rules, as the example configuration carries them
-const SEED_RULES = exampleConfig.logging?.processingRules as ProcessingRule[];
+const SEED_RULES = (exampleConfig.logging?.processingRules ?? []) as ProcessingRule[];
 const TABLES = { users: { 'u-1': { plan: 'pro', region: 'eu' } } };
 
 describe('processing rules', () => {
