@@ -115,7 +115,8 @@ export function decodeAlarmDescription(description: string): AlarmMetadata | und
   const labels: Record<string, string> = {};
   for (const [k, v] of Object.entries(o.labels)) {
     if (typeof v !== 'string') return undefined;
-    labels[k] = v;
+    // defineProperty, not assignment: a label named __proto__ stays a label instead of a prototype
+    Object.defineProperty(labels, k, { value: v, enumerable: true, writable: true, configurable: true });
   }
   const meta: AlarmMetadata = { rule: o.rule, severity: o.severity as AlarmSpec['severity'], labels };
   for (const key of ['runbook', 'environment', 'service'] as const) {

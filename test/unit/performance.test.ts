@@ -3,6 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { buildSync } from 'esbuild';
 import { METRIC_CATALOG } from '../../layers/instrumentation/catalog';
 import { Logger } from '../../layers/instrumentation/logger';
@@ -181,7 +183,10 @@ describe('PerformanceTracer thresholds', () => {
   it('counts, logs and annotates each breached threshold', async () => {
     const { perf, measurements, logs, tracer, flush } = setup({ thresholds: TINY, cpuMinDurationMs: 0 });
 
-    // the block stays referenced past the measurement, so a GC cannot undo the memory spike
+    // collect earlier tests' garbage first, and keep the block referenced past the measurement,
+    // so no GC during the operation can free more than it allocates
+    setFlagsFromString('--expose-gc');
+    (runInNewContext('gc') as () => void)();
     const kept: Buffer[] = [];
     await tracer.startActiveSpan('handle', () =>
       perf.measure('ingest', async () => {
