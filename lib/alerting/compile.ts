@@ -297,15 +297,26 @@ class RuleCompiler {
     }
   }
 
-  #expr(e: Expr, alias?: AliasScope): Val {
+  /**
+   * `fillZero`: inside the numerator of a division, a counter's Sum is FILL(m, 0): a period in
+   * which nothing was counted has no datapoint, and `errors / requests` must read 0 % there, not
+   * missing (else an error-rate alarm never returns to OK once the errors stop).
+   */
+  #expr(e: Expr, alias?: AliasScope, fillZero = false): Val {
     switch (e.type) {
       case 'number':
         return { text: numberText(e.value), prec: 3, unit: 'scalar', scalar: e.value, names: [] };
-      case 'series':
-        return alias ? this.#aliasSeries(e, alias) : this.#series(e);
+      case 'series': {
+        const val = alias ? this.#aliasSeries(e, alias) : this.#series(e, fillZero);
+        const counterSum =
+          val.metric?.stat === 'Sum' && Object.hasOwn(this.#ctx.metrics, val.metric.metricName)
+            ? this.#ctx.metrics[val.metric.metricName].kind === 'counter'
+            : false;
+        return fillZero && counterSum ? { ...val, text: `FILL(${val.text}, 0)`, metric: undefined } : val;
+      }
       case 'binary': {
-        const l = this.#expr(e.left, alias);
-        const r = this.#expr(e.right, alias);
+        const l = this.#expr(e.left, alias, fillZero || e.op === '/');
+        const r = this.#expr(e.right, alias, fillZero && e.op !== '/');
         const prec = e.op === '+' || e.op === '-' ? 1 : 2;
         const lt = l.prec < prec ? `(${l.text})` : l.text;
         const rt = r.prec <= prec ? `(${r.text})` : r.text;
@@ -326,7 +337,7 @@ class RuleCompiler {
     return 'None';
   }
 
-  #series(s: SeriesExpr): Val {
+  #series(s: SeriesExpr, fillZero = false): Val {
     let stat = s.stat;
     let name = s.name;
     let resolved = this.#lookup(name);
@@ -357,7 +368,7 @@ class RuleCompiler {
       if (stat && left.type !== 'series') {
         this.fail(`'${name}' is ${alias.expr}; a statistic (${stat}) applies to a single metric only`);
       }
-      const val = this.#expr(left, { filters: s.filters, stat });
+      const val = this.#expr(left, { filters: s.filters, stat }, fillZero);
       return alias.unit ? { ...val, unit: alias.unit } : val;
     }
     return this.#metric(name, resolved.info, stat, s.filters);

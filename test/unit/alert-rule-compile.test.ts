@@ -59,7 +59,7 @@ describe('alert rule compiler', () => {
         },
         { id: 'm2', namespace: 'MAIF', metricName: 'http_requests_total', dimensions: dims, stat: 'Sum', period: 60 },
       ],
-      expression: { id: 'e1', expression: '100 * m1 / m2' },
+      expression: { id: 'e1', expression: '100 * FILL(m1, 0) / m2' },
       comparison: 'GreaterThanThreshold',
       threshold: 5,
       period: 60,
@@ -125,7 +125,7 @@ describe('alert rule compiler', () => {
 
   it('turns ratios, rates, label filters and relative changes into metric math', () => {
     expect(compileRule(rule('cache_hits / (cache_hits + cache_misses) < 80%'), ctx)).toMatchObject({
-      expression: { expression: 'm1 / (m1 + m2)' },
+      expression: { expression: 'FILL(m1, 0) / (m1 + m2)' },
       comparison: 'LessThanThreshold',
       threshold: 0.8,
     });
@@ -174,7 +174,7 @@ describe('alert rule compiler', () => {
       ruleName: 'realtime_error_rate',
       period: 10,
       evaluationPeriods: 1,
-      expression: { expression: '100 * m1 / m2' },
+      expression: { expression: '100 * FILL(m1, 0) / m2' },
       metrics: [{ period: 10 }, { period: 10 }],
       threshold: 10,
       severity: 'critical',
@@ -387,5 +387,32 @@ describe('alarm description metadata', () => {
     expect(decodeAlarmDescription('made by hand')).toBeUndefined();
     expect(decodeAlarmDescription('x\n\nmaif:{not json')).toBeUndefined();
     expect(decodeAlarmDescription('x\n\nmaif:{"rule":"r","severity":"loud","labels":{}}')).toBeUndefined();
+  });
+});
+
+describe('error-rate alarms once the errors stop', () => {
+  it('return to OK: a minute with requests and no error reads 0 %, not missing', () => {
+    const { MetricStore } =
+      require('../../lib/alerting/evaluator-store') as typeof import('../../lib/alerting/evaluator-store');
+    const { replay } = require('../../lib/alerting/evaluator') as typeof import('../../lib/alerting/evaluator');
+    const spec = compileRule(rule('error_rate > 5%'), ctx);
+    const store = new MetricStore();
+    const t0 = Date.UTC(2026, 0, 1);
+    for (let minute = 0; minute < 30; minute++) {
+      const timestamp = t0 + minute * 60_000 + 1_000;
+      store.add({ namespace: 'MAIF', metricName: 'http_requests_total', dimensions: dims, timestamp, value: 100 });
+      // errors only in minutes 5-14: the counter is not written at all in the other minutes
+      if (minute >= 5 && minute < 15) {
+        store.add({
+          namespace: 'MAIF',
+          metricName: 'http_request_errors_total',
+          dimensions: dims,
+          timestamp,
+          value: 20,
+        });
+      }
+    }
+    const states = replay(spec, store, t0 + 60_000, t0 + 30 * 60_000, 60_000).transitions.map((t) => t.to);
+    expect(states).toEqual(['OK', 'ALARM', 'OK']);
   });
 });
