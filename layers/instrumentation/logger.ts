@@ -29,8 +29,11 @@ export type { RedactOptions, RedactPattern } from './private/log-redact';
 /** `logger.info(event, fields)`; `logger.error(event, err)` is short for `{ error: err }`. */
 export type LogMethod = (event: string, fields?: LogFields | Error) => void;
 
-/** Where lines go: a function taking one line, or anything with `write(line)` (a stream). */
-export type LogDestination = ((line: string) => unknown) | { write(line: string): unknown };
+/**
+ * Where lines go: a function taking one line, or anything with `write(line)` (a stream, a
+ * `fileDestination`). An object's `flush()`, when it has one, is awaited by `logger.flush()`.
+ */
+export type LogDestination = ((line: string) => unknown) | { write(line: string): unknown; flush?(): unknown };
 
 export interface TraceIds {
   readonly traceId?: string;
@@ -55,8 +58,8 @@ export interface LoggerOptions {
   readonly sampleRate?: number;
   /** Secret keys and value patterns. @default - the default keys and scrubbers */
   readonly redact?: RedactOptions;
-  /** @default - process.stdout */
-  readonly destination?: LogDestination;
+  /** One destination, or several that each get every line (`[process.stdout, fileDestination(...)]`). @default - process.stdout */
+  readonly destination?: LogDestination | readonly LogDestination[];
   /** Called per line for the active trace and span (the Tracer's `currentIds`). @default - the invocation's X-Ray trace id */
   readonly traceContext?: () => TraceIds | undefined;
   /** Epoch milliseconds. @default Date.now */
@@ -115,12 +118,15 @@ const isPlainObject = (v: unknown): v is Record<string, unknown> => {
   return proto === Object.prototype || proto === null;
 };
 
+const isList = (d: LogDestination | readonly LogDestination[]): d is readonly LogDestination[] => Array.isArray(d);
+
 function toSink(
-  destination: LogDestination | undefined,
+  destination: LogDestination | readonly LogDestination[] | undefined,
   onStreamError: (e: unknown) => void,
 ): (line: string) => unknown {
   // Looked up per line, not bound once: tests and benchmarks replace process.stdout.write.
   if (destination === undefined) return (line) => process.stdout.write(line);
+  if (isList(destination)) return fanOut(destination, onStreamError);
   if (typeof destination === 'function') return destination;
   if (destination !== null && typeof destination === 'object' && typeof destination.write === 'function') {
     const emitter = destination as { on?: (event: string, fn: (e: unknown) => void) => unknown };
@@ -133,6 +139,38 @@ function toSink(
   );
 }
 
+/** Every line to each destination; one failing destination does not keep the line from the others. */
+function fanOut(destinations: readonly LogDestination[], onError: (e: unknown) => void): (line: string) => unknown {
+  if (destinations.length === 0) {
+    throw new Error('destination: [] is not a destination (give at least one, e.g. [process.stdout])');
+  }
+  const sinks = destinations.map((d, i) => {
+    if (Array.isArray(d)) throw new Error(`destination[${i}]: a list inside the list is not a destination`);
+    return toSink(d, onError);
+  });
+  if (sinks.length === 1) return sinks[0];
+  return (line) => {
+    for (const sink of sinks) {
+      try {
+        sink(line);
+      } catch (error) {
+        onError(error);
+      }
+    }
+  };
+}
+
+/** The `flush()` of each destination object that has one. */
+function flushersOf(destination: LogDestination | readonly LogDestination[] | undefined): (() => unknown)[] {
+  const list: readonly unknown[] = Array.isArray(destination) ? destination : [destination];
+  const flushers: (() => unknown)[] = [];
+  for (const d of list) {
+    const flush = d !== null && typeof d === 'object' ? (d as { flush?: unknown }).flush : undefined;
+    if (typeof flush === 'function') flushers.push(() => flush.call(d));
+  }
+  return flushers;
+}
+
 /** State shared by a root logger and all its children. Module-internal. */
 class LoggerCore {
   level: LogLevel;
@@ -142,6 +180,7 @@ class LoggerCore {
   readonly heads: string[];
   readonly ser: SafeSerializer;
   readonly sink: (line: string) => unknown;
+  readonly flushers: (() => unknown)[];
   readonly clock: () => number;
   readonly random: () => number;
   readonly traceContext: (() => TraceIds | undefined) | undefined;
@@ -174,6 +213,7 @@ class LoggerCore {
     const service = this.ser.string(config.service);
     this.heads = LOG_LEVELS.slice(0, SCHEMA_FIELDS).map((l) => `","level":"${l}","service":${service},"event":`);
     this.sink = toSink(options.destination, (e) => this.fail(e));
+    this.flushers = flushersOf(options.destination);
     this.clock = options.clock ?? Date.now;
     this.random = options.random ?? Math.random;
     this.traceContext = options.traceContext;
@@ -343,6 +383,19 @@ export class Logger implements LoggerApi {
   /** Lines the destination refused (it threw or emitted 'error'). */
   get droppedLines(): number {
     return this.#core.dropped;
+  }
+
+  /** Waits for destinations that buffer (a `fileDestination`) to write every line logged so far; never rejects. */
+  async flush(): Promise<void> {
+    await Promise.all(
+      this.#core.flushers.map(async (flush) => {
+        try {
+          await flush();
+        } catch (error) {
+          this.#core.fail(error);
+        }
+      }),
+    );
   }
 
   /** A logger whose lines all carry `bound`, serialized once now. It shares level, invocation and destination. */
