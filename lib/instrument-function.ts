@@ -5,6 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import type { Construct, IConstruct } from 'constructs';
+import { EXPORTER_TYPES, type ExporterConfig } from '../layers/instrumentation/tracer/exporters';
 import type { LogLevel } from '../layers/instrumentation/types';
 
 /** The environment variables the instrumentation core reads once at cold start. */
@@ -16,7 +17,12 @@ export const INSTRUMENTATION_ENV = {
   debugSampleRate: 'MAIF_DEBUG_SAMPLE_RATE',
   /** JSON `{"default":0.1,"high_priority":1,"background_tasks":0.01}`: the tracer's rates by priority. */
   traceSampling: 'MAIF_TRACE_SAMPLING',
+  /** JSON `[{"type":"zipkin","endpoint":"http://zipkin:9411/api/v2/spans"}]`: the enabled exporters beside X-Ray; unset when none. */
+  traceExporters: 'MAIF_TRACE_EXPORTERS',
 } as const;
+
+/** Bytes allowed for `MAIF_TRACE_EXPORTERS`: a quarter of Lambda's 4 KB for all of a function's environment. */
+export const MAX_TRACE_EXPORTERS_ENV_BYTES = 1024;
 
 /** Lambda's limit on layers per function. */
 export const MAX_LAYERS_PER_FUNCTION = 5;
@@ -64,6 +70,12 @@ export interface InstrumentFunctionOptions {
    * @default DEFAULT_TRACE_SAMPLING
    */
   readonly sampling?: TraceSampling;
+  /**
+   * The configuration's `tracing.exporters`. The enabled entries other than `xray` reach the
+   * function as `MAIF_TRACE_EXPORTERS`, which the core's `Tracer` reads when given no exporters.
+   * @default - none: spans go to X-Ray only
+   */
+  readonly exporters?: readonly ExporterConfig[];
   /**
    * @default RetentionDays.ONE_MONTH
    */
@@ -119,6 +131,52 @@ function checkRate(field: string, value: number): void {
   }
 }
 
+/**
+ * The enabled non-X-Ray exporters as `MAIF_TRACE_EXPORTERS` entries (type and endpoint only).
+ * Checks the shape; the endpoint itself is the configuration schema's and the Tracer's to judge.
+ */
+function traceExporters(list: readonly ExporterConfig[] | undefined): ExporterConfig[] {
+  if (list === undefined) return [];
+  if (!Array.isArray(list)) {
+    throw new Error(
+      `instrumentFunction exporters: ${String(list)} is not a list (use e.g. [{ type: 'zipkin', endpoint }])`,
+    );
+  }
+  const kept: ExporterConfig[] = [];
+  list.forEach((entry: ExporterConfig, index) => {
+    const at = `instrumentFunction exporters[${index}]`;
+    const type = (entry as { type?: unknown } | null)?.type;
+    if (!(EXPORTER_TYPES as readonly unknown[]).includes(type)) {
+      throw new Error(`${at}.type: '${String(type)}' is not an exporter type (use ${EXPORTER_TYPES.join(', ')})`);
+    }
+    if (type === 'xray' || entry.enabled === false) return;
+    if (!('endpoint' in entry)) {
+      kept.push({ type: entry.type });
+      return;
+    }
+    if (typeof entry.endpoint !== 'string' || entry.endpoint === '') {
+      throw new Error(
+        `${at}.endpoint: '${String(entry.endpoint)}' is not a URL (use e.g. http://zipkin:9411/api/v2/spans)`,
+      );
+    }
+    kept.push({ type: entry.type, endpoint: entry.endpoint });
+  });
+  return kept;
+}
+
+/** The JSON of `MAIF_TRACE_EXPORTERS`; throws, naming the field, when it would crowd the function's environment. */
+function traceExportersJson(exporters: readonly ExporterConfig[]): string {
+  const json = JSON.stringify(exporters);
+  const bytes = Buffer.byteLength(json);
+  if (bytes > MAX_TRACE_EXPORTERS_ENV_BYTES) {
+    throw new Error(
+      `instrumentFunction exporters: ${INSTRUMENTATION_ENV.traceExporters} would be ${bytes} bytes ` +
+        `(allowed: ${MAX_TRACE_EXPORTERS_ENV_BYTES} of Lambda's 4 KB environment; list fewer exporters or shorter endpoints)`,
+    );
+  }
+  return json;
+}
+
 function validate(options: InstrumentFunctionOptions): TraceSampling {
   for (const field of ['service', 'namespace', 'environment'] as const) {
     const value = options[field];
@@ -129,6 +187,7 @@ function validate(options: InstrumentFunctionOptions): TraceSampling {
   const sampling = options.sampling ?? DEFAULT_TRACE_SAMPLING;
   for (const [priority, rate] of Object.entries(sampling)) checkRate(`sampling.${priority}`, rate);
   if (options.debugSampleRate !== undefined) checkRate('debugSampleRate', options.debugSampleRate);
+  traceExportersJson(traceExporters(options.exporters));
   return sampling;
 }
 
@@ -230,6 +289,8 @@ export function instrumentFunction(fn: lambda.Function, options: InstrumentFunct
     [INSTRUMENTATION_ENV.traceSampling]: JSON.stringify(sampling),
   };
   if (options.debugSampleRate !== undefined) env[INSTRUMENTATION_ENV.debugSampleRate] = String(options.debugSampleRate);
+  const exporters = traceExporters(options.exporters);
+  if (exporters.length > 0) env[INSTRUMENTATION_ENV.traceExporters] = traceExportersJson(exporters);
   for (const [name, value] of Object.entries(env)) fn.addEnvironment(name, value);
 
   cfn.tracingConfig = { mode: lambda.Tracing.ACTIVE };

@@ -11,6 +11,7 @@ export {
   type DataQualityCheck,
 } from './application-monitor';
 export { type CatalogEntry, type CatalogMetricName, METRIC_CATALOG, type MetricKind } from './catalog';
+export { FileDestination, type FileDestinationOptions, fileDestination } from './log-destinations';
 export {
   type InvocationContext,
   type LogDestination,
@@ -66,9 +67,14 @@ export {
   type SystemSample,
 } from './system-monitor';
 export {
+  type ConsoleExporterOptions,
   captureAWSv3Client,
   captureFetch,
+  consoleExporter,
   DEFAULT_SAMPLING_RATES,
+  type ExporterConfig,
+  type ExporterStats,
+  exportersFromConfig,
   extract,
   inject,
   type OpenedSpan,
@@ -81,11 +87,15 @@ export {
   type SamplingRates,
   type SpanOptions,
   type TraceContext,
+  type TraceExporter,
   Tracer,
   type TracerOptions,
   type TracerSpan,
   w3cToXRayTraceId,
   xrayToW3CTraceId,
+  type ZipkinExporterOptions,
+  type ZipkinSpan,
+  zipkinExporter,
 } from './tracer';
 export type {
   AnnotationValue,

@@ -37,6 +37,8 @@ interface InvocationAwareLogger extends LoggerApi {
 /** Tracer extras used when the tracer offers them (the kit's Tracer does). */
 interface SpanOpeningTracer extends TracerApi {
   openSpan?(name: string): (Span & { restore?(): void }) | undefined;
+  /** Sends what trace exporters hold; bounded by the tracer's own short timeout, never rejects. */
+  flush?(): Promise<void>;
 }
 
 export interface InstrumentOptions {
@@ -208,6 +210,13 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
       const result = metrics?.flush();
       if (result && typeof (result as Promise<void>).then === 'function') {
         flushed = (result as Promise<void>).catch(onTelemetryError);
+      }
+    });
+    guard(() => {
+      const traces = (tracer as SpanOpeningTracer | undefined)?.flush?.();
+      if (traces && typeof traces.then === 'function') {
+        const sent = Promise.resolve(traces).catch(onTelemetryError);
+        flushed = flushed ? Promise.all([flushed, sent]).then(() => {}) : sent;
       }
     });
     guard(() => logger?.clearInvocation?.());

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { defineConfig, resolveConfig } from '../../lib/config';
 import {
   excludeFromInstrumentation,
   type InstrumentFunctionOptions,
@@ -14,6 +15,8 @@ import {
 } from '../../lib/instrument-function';
 import { InstrumentationLayer } from '../../lib/instrumentation-layer';
 import { nagFindings } from '../../lib/nag';
+import { MaifObservabilityStack } from '../../lib/stack';
+import exampleConfig from '../../observability.config';
 import { resourcesOf, testLayerEntry } from './helpers';
 
 const inline = (runtime = lambda.Runtime.NODEJS_24_X) => ({
@@ -220,6 +223,111 @@ describe('instrumentFunction', () => {
     const fn = new lambda.Function(stack, 'Fn', { ...inline(), layers: others });
     expect(() => instrumentFunction(fn, { layer, service: 'maif', namespace: 'MAIF', environment: 'dev' })).toThrow(
       'instrumentFunction S/Fn: cannot add the layer (Unable to add layer: this lambda function already uses 5 layers; Lambda allows 5)',
+    );
+  });
+});
+
+describe('MAIF_TRACE_EXPORTERS from the configuration', () => {
+  /** One instrumented function with `exporters` from the options; its Environment.Variables. */
+  const variablesOf = (exporters: InstrumentFunctionOptions['exporters']) => {
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'S');
+    const layer = new InstrumentationLayer(stack, 'Layer', { entry: testLayerEntry() });
+    const fn = new lambda.Function(stack, 'Fn', inline());
+    instrumentFunction(fn, {
+      layer: layer.layerVersion,
+      service: 'maif',
+      namespace: 'MAIF',
+      environment: 'dev',
+      exporters,
+    });
+    const [resource] = Object.values(resourcesOf(Template.fromStack(stack), 'AWS::Lambda::Function'));
+    const environment = resource?.Properties?.Environment as { Variables: Record<string, string> } | undefined;
+    if (environment === undefined) throw new Error('the instrumented function has no Environment');
+    return environment.Variables;
+  };
+
+  it("carries the example configuration's enabled exporters other than xray, type and endpoint only", () => {
+    // Arrange: xray, jaeger, zipkin and a disabled console, as in the seed
+    const { exporters } = resolveConfig(exampleConfig, 'prod').tracing;
+
+    // Act
+    const variables = variablesOf(exporters);
+
+    // Assert
+    expect(JSON.parse(variables.MAIF_TRACE_EXPORTERS)).toEqual([
+      { type: 'jaeger', endpoint: 'http://jaeger:9411/api/v2/spans' },
+      { type: 'zipkin', endpoint: 'http://zipkin:9411/api/v2/spans' },
+    ]);
+  });
+
+  it("reaches a service's functions through the stack's instrument()", () => {
+    // Arrange
+    const app = new App({ builtinCloudFormationValidation: false });
+    const kit = new MaifObservabilityStack(app, 'Kit', {
+      config: resolveConfig(exampleConfig, 'prod'),
+      layerEntry: testLayerEntry(),
+    });
+    const service = new Stack(app, 'Service');
+    new lambda.Function(service, 'Orders', inline());
+
+    // Act
+    kit.instrument(service);
+
+    // Assert
+    Template.fromStack(service).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          MAIF_SERVICE: 'maif',
+          MAIF_TRACE_EXPORTERS:
+            '[{"type":"jaeger","endpoint":"http://jaeger:9411/api/v2/spans"},' +
+            '{"type":"zipkin","endpoint":"http://zipkin:9411/api/v2/spans"}]',
+        }),
+      },
+    });
+  });
+
+  it('is set by the aspect as by instrumentFunction', () => {
+    // Arrange
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'S');
+    const layer = new InstrumentationLayer(stack, 'Layer', { entry: testLayerEntry() });
+    new lambda.Function(stack, 'Fn', inline());
+    const exporters = [{ type: 'zipkin', endpoint: 'http://zipkin:9411/api/v2/spans' }] as const;
+
+    // Act
+    const options = { layer: layer.layerVersion, service: 'maif', namespace: 'MAIF', environment: 'dev', exporters };
+    Aspects.of(stack).add(new InstrumentFunctions(options));
+
+    // Assert
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          MAIF_TRACE_EXPORTERS: '[{"type":"zipkin","endpoint":"http://zipkin:9411/api/v2/spans"}]',
+        }),
+      },
+    });
+  });
+
+  it('is not set when the configuration lists only xray (the default), or no exporter is enabled', () => {
+    const onlyXray = resolveConfig(
+      defineConfig({ service: 'maif', namespace: 'MAIF', environments: { dev: {} } }),
+      'dev',
+    );
+    expect(onlyXray.tracing.exporters).toEqual([{ type: 'xray', enabled: true }]);
+    expect(variablesOf(onlyXray.tracing.exporters)).not.toHaveProperty('MAIF_TRACE_EXPORTERS');
+    expect(variablesOf([{ type: 'console', enabled: false }])).not.toHaveProperty('MAIF_TRACE_EXPORTERS');
+    expect(variablesOf(undefined)).not.toHaveProperty('MAIF_TRACE_EXPORTERS');
+  });
+
+  it('fails at synth, naming the field and the limit, when the list would crowd the environment', () => {
+    const endpoint = `http://collector.example/${'x'.repeat(1000)}`;
+    expect(() => variablesOf([{ type: 'zipkin', endpoint }])).toThrow(
+      "instrumentFunction exporters: MAIF_TRACE_EXPORTERS would be 1058 bytes (allowed: 1024 of Lambda's 4 KB environment; list fewer exporters or shorter endpoints)",
+    );
+  });
+
+  it('rejects an entry that is not an exporter, naming it', () => {
+    expect(() => variablesOf([{ type: 'newrelic' } as unknown as { type: 'console' }])).toThrow(
+      "instrumentFunction exporters[0].type: 'newrelic' is not an exporter type (use xray, console, jaeger, zipkin, otlp)",
     );
   });
 });

@@ -1,5 +1,24 @@
 export { type CaptureHost, captureAWSv3Client, captureFetch, type FetchLike } from './capture';
 export {
+  type ConsoleExporterOptions,
+  consoleExporter,
+  DEFAULT_FLUSH_INTERVAL_MS,
+  DEFAULT_FLUSH_TIMEOUT_MS,
+  DEFAULT_MAX_BATCH_SIZE,
+  DEFAULT_MAX_QUEUE_SIZE,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  EXPORTER_TYPES,
+  type ExporterConfig,
+  type ExporterStats,
+  type ExportersFromConfigOptions,
+  exportersFromConfig,
+  type LineStream,
+  type TraceExporter,
+  type ZipkinExporterOptions,
+  zipkinEndpointProblem,
+  zipkinExporter,
+} from './exporters';
+export {
   B3_HEADERS,
   type B3MultiHeaders,
   formatB3Multi,
@@ -63,3 +82,11 @@ export {
   type TracerSpan,
 } from './span';
 export { type OpenedSpan, type SpanOptions, Tracer, type TracerOptions } from './tracer';
+export {
+  MAX_EXCEPTION_ANNOTATIONS,
+  MAX_TAG_VALUE_LENGTH,
+  MAX_TAGS_PER_SPAN,
+  toZipkinSpan,
+  type ZipkinKind,
+  type ZipkinSpan,
+} from './zipkin-span';

@@ -32,6 +32,8 @@ export interface SpanHooks {
   warnOnce(key: string, message: string): void;
   /** Something was not recorded (annotation over the limit, data after end, a failed send). */
   dropped(): void;
+  /** A sampled span was closed (with the segment it closed too, for a root span outside Lambda): for the exporters. */
+  ended?(entity: SdkEntity, traceId: string, root: SdkEntity | undefined): void;
 }
 
 const ANNOTATION_KEY_INVALID = /[^A-Za-z0-9_]/g;
@@ -211,6 +213,10 @@ export class XRaySpan implements TracerSpan {
       this.#entity.close();
       this.#root?.close();
     });
+    const ended = this.#hooks.ended;
+    if (ended !== undefined && this.#entity.notTraced !== true) {
+      this.#guard(() => ended(this.#entity, this.#traceId, this.#root));
+    }
   }
 
   #guard(fn: () => void): void {

@@ -15,6 +15,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { TracerApi } from '../types';
 import { type CaptureHost, captureAWSv3Client, captureFetch, type FetchLike } from './capture';
+import { DEFAULT_FLUSH_TIMEOUT_MS, type ExporterConfig, exportersFromConfig, type TraceExporter } from './exporters';
 import { parseXRayHeader, type TraceContext } from './formats';
 import { w3cToXRayTraceId } from './ids';
 import {
@@ -39,6 +40,7 @@ import {
 } from './sampling';
 import { loadSdk, type SdkEntity, type XRaySdk } from './sdk';
 import { NoopSpan, type SpanHooks, type TracerSpan, XRaySpan } from './span';
+import { type RecordedEntity, toZipkinSpan } from './zipkin-span';
 
 export interface TracerOptions {
   /** The segment name outside Lambda and the sampling rules' service. @default - MAIF_SERVICE, AWS_LAMBDA_FUNCTION_NAME, then 'service' */
@@ -67,6 +69,14 @@ export interface TracerOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Uniform in [0, 1), for the local sampling decision. @default Math.random */
   readonly random?: () => number;
+  /**
+   * Exporters that also receive each finished sampled span, as a Zipkin v2 span (`zipkinExporter`,
+   * `consoleExporter`, `exportersFromConfig`). X-Ray gets the spans either way.
+   * @default - from MAIF_TRACE_EXPORTERS (JSON, the configuration's `tracing.exporters` as `instrumentFunction` writes it), else none
+   */
+  readonly exporters?: readonly TraceExporter[];
+  /** How long `flush()` (and so `instrument()` at the end of an invocation) waits for the exporters. @default DEFAULT_FLUSH_TIMEOUT_MS (500) */
+  readonly flushTimeoutMs?: number;
 }
 
 export interface SpanOptions {
@@ -110,6 +120,8 @@ export class Tracer implements TracerApi, CaptureHost {
   readonly #centralized: boolean;
   readonly #reservoir: number;
   readonly #hooks: SpanHooks;
+  readonly #exporters: readonly TraceExporter[];
+  readonly #flushTimeoutMs: number;
   #sdk: XRaySdk | undefined;
   #facade: { header: string; segment: Facade } | undefined;
   #centralizedReady = false;
@@ -134,17 +146,43 @@ export class Tracer implements TracerApi, CaptureHost {
     this.#reservoir = reservoir;
     this.#sampler = new LocalSampler(this.sampling, reservoir, options.random);
     this.#centralized = options.centralizedSampling ?? false;
+    this.#exporters =
+      options.exporters === undefined
+        ? this.#readExporters(env.MAIF_TRACE_EXPORTERS)
+        : checkExporters(options.exporters);
+    const flushTimeoutMs = options.flushTimeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS;
+    if (!Number.isInteger(flushTimeoutMs) || flushTimeoutMs < 1) {
+      throw new Error(`Tracer flushTimeoutMs: ${flushTimeoutMs} is not allowed (use a whole number of ms, 1 or more)`);
+    }
+    this.#flushTimeoutMs = flushTimeoutMs;
     this.#hooks = {
       warnOnce: (key, message) => this.#warnOnce(key, message),
       dropped: () => {
         this.#dropped++;
       },
+      ended: this.#exporters.length > 0 ? (entity, traceId, root) => this.#export(entity, traceId, root) : undefined,
     };
   }
 
   /** Spans and span data that could not be recorded since construction. */
   get dropped(): number {
     return this.#dropped;
+  }
+
+  /**
+   * Sends what the exporters hold; resolves when they are done or after `timeoutMs`, never rejects.
+   * `instrument()` calls it at the end of each invocation.
+   */
+  flush(timeoutMs: number = this.#flushTimeoutMs): Promise<void> {
+    if (this.#exporters.length === 0) return Promise.resolve();
+    const pending = this.#exporters.map((exporter) => {
+      try {
+        return Promise.resolve(exporter.flush(timeoutMs)).catch(() => {});
+      } catch {
+        return Promise.resolve();
+      }
+    });
+    return Promise.all(pending).then(() => {});
   }
 
   /** The span active in the current async context, if any. */
@@ -363,6 +401,49 @@ export class Tracer implements TracerApi, CaptureHost {
     return DEFAULT_SAMPLING_RATES;
   }
 
+  /** The exporters `MAIF_TRACE_EXPORTERS` lists; none, with one warning, when it cannot be used. Never throws. */
+  #readExporters(fromEnv: string | undefined): readonly TraceExporter[] {
+    if (fromEnv === undefined || fromEnv === '') return [];
+    try {
+      const list: unknown = JSON.parse(fromEnv);
+      if (!Array.isArray(list)) throw new Error(`'${fromEnv.slice(0, 100)}' is not a JSON list of exporters`);
+      // the exporters' own warnings (a skipped entry, a failing collector) come out through the tracer's warn
+      return exportersFromConfig(list as ExporterConfig[], { warn: (message) => this.#warnOnce(message, message) });
+    } catch (error) {
+      const reason =
+        error instanceof SyntaxError
+          ? `'${fromEnv.slice(0, 100)}' is not JSON`
+          : error instanceof Error
+            ? error.message
+            : String(error);
+      this.#warnOnce('exporters-env', `MAIF_TRACE_EXPORTERS: ${reason}; spans go to X-Ray only`);
+      return [];
+    }
+  }
+
+  /**
+   * Hands a closed span (and the segment it closed) to every exporter; a span that cannot be converted is counted.
+   * Converted here, once for all exporters: queuing the SDK entity instead would hold its whole segment tree.
+   */
+  #export(entity: SdkEntity, traceId: string, root: SdkEntity | undefined): void {
+    const spans = [toZipkinSpan(entity as unknown as RecordedEntity, traceId, this.service)];
+    if (root !== undefined) spans.push(toZipkinSpan(root as unknown as RecordedEntity, traceId, this.service, true));
+    for (const span of spans) {
+      if (span === undefined) {
+        this.#dropped++;
+        continue;
+      }
+      for (const exporter of this.#exporters) {
+        try {
+          exporter.export(span);
+        } catch (error) {
+          this.#dropped++;
+          this.#warnOnce(`export:${exporter.name}`, `exporter '${exporter.name}' failed: ${String(error)}`);
+        }
+      }
+    }
+  }
+
   #warnOnce(key: string, message: string): void {
     if (this.#warned.has(key)) return;
     this.#warned.add(key);
@@ -389,6 +470,24 @@ function newFacade(sdk: XRaySdk, traceId: string, context: TraceContext): Facade
   segment.flush = () => {};
   segment.isClosed = () => true;
   return segment;
+}
+
+function checkExporters(exporters: readonly TraceExporter[] | undefined): readonly TraceExporter[] {
+  if (exporters === undefined) return [];
+  if (!Array.isArray(exporters)) {
+    throw new Error(
+      `Tracer exporters: ${String(exporters)} is not a list (use [zipkinExporter(...), consoleExporter()])`,
+    );
+  }
+  exporters.forEach((exporter, index) => {
+    const shaped = exporter as Partial<TraceExporter> | null;
+    if (typeof shaped?.export !== 'function' || typeof shaped.flush !== 'function') {
+      throw new Error(
+        `Tracer exporters[${index}]: ${String(exporter)} is not a trace exporter (use zipkinExporter() or consoleExporter())`,
+      );
+    }
+  });
+  return [...exporters];
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {
