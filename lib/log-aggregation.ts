@@ -6,6 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { aggregatorSources, type HostLogSource, hostLogGroupName } from './host-logs/agent-config';
 import { subscribeToAggregator } from './instrument-function';
 import { type ArchitectureName, KitFunction, type RuntimeName } from './private/kit-function';
 
@@ -39,6 +40,14 @@ export interface LogAggregationProps {
    * @default - none
    */
   readonly logGroupNames?: readonly string[];
+  /**
+   * Host and container log sources (`logging.sources`). Each gets a log group
+   * `/<service>/<environment>/hosts/<name>` (the retention below, the key) that the CloudWatch
+   * agent writes to (`maif-obs agent-config`), subscribed here; the bundled sources map that
+   * group back to the source, so its events get the source's parser and tags.
+   * @default - none
+   */
+  readonly hostSources?: readonly HostLogSource[];
   /**
    * Retention of the aggregated log group (the aggregator's own log group).
    * @default RetentionDays.ONE_MONTH
@@ -77,6 +86,8 @@ export class LogAggregation extends Construct {
   readonly eventBus: events.IEventBus;
   /** Log group name patterns (ending in `*`) that were not subscribed directly. */
   readonly patterns: readonly string[];
+  /** The host log groups the CloudWatch agent writes to, by source name. */
+  readonly hostLogGroups: Readonly<Record<string, logs.LogGroup>>;
   readonly #subscribed = new Set<string>();
 
   constructor(scope: Construct, id: string, props: LogAggregationProps) {
@@ -103,6 +114,11 @@ export class LogAggregation extends Construct {
       props.eventBus ??
       new events.EventBus(this, 'EventBus', { eventBusName: `${props.service}-${props.environment}-observability` });
 
+    const hostSources = props.hostSources ?? [];
+    const bundledSources =
+      hostSources.length > 0
+        ? [...aggregatorSources(hostSources, props.service, props.environment), ...(props.config?.sources ?? [])]
+        : props.config?.sources;
     const kit = new KitFunction(this, 'Function', {
       handler: 'log-aggregator',
       description: `MAIF Observability log aggregator (${props.environment})`,
@@ -110,7 +126,7 @@ export class LogAggregation extends Construct {
       bundledConfig: {
         rules: props.config?.rules ?? [],
         lookupTables: props.config?.lookupTables ?? {},
-        ...(props.config?.sources !== undefined ? { sources: props.config.sources } : {}),
+        ...(bundledSources !== undefined ? { sources: bundledSources } : {}),
       },
       environment: {
         MAIF_NAMESPACE: props.namespace,
@@ -146,6 +162,19 @@ export class LogAggregation extends Construct {
       else this.subscribeByName(name);
     }
     this.patterns = patterns;
+
+    const hostLogGroups: Record<string, logs.LogGroup> = {};
+    for (const source of hostSources) {
+      const group = new logs.LogGroup(this, `HostLogGroup-${source.name}`, {
+        logGroupName: hostLogGroupName(props.service, props.environment, source.name),
+        retention: props.retention ?? logs.RetentionDays.ONE_MONTH,
+        encryptionKey: props.encryptionKey,
+        removalPolicy: props.logGroupRemovalPolicy,
+      });
+      this.subscribe(group);
+      hostLogGroups[source.name] = group;
+    }
+    this.hostLogGroups = hostLogGroups;
     if (patterns.length > 0) {
       Annotations.of(this).addInfo(
         `MAIF Observability: log group patterns ${patterns.map((p) => `'${p}'`).join(', ')} are not subscribed directly (CloudFormation needs exact names); instrumented functions are subscribed one by one`,

@@ -1,4 +1,4 @@
-import { Aspects, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { Aspects, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, IConstruct } from 'constructs';
 import { AlertAlarms, BaselineMonitor } from './alerting';
@@ -10,6 +10,7 @@ import { HealthProbes } from './health-probes';
 import { type InstrumentFunctionOptions, InstrumentFunctions } from './instrument-function';
 import { InstrumentationLayer } from './instrumentation-layer';
 import { LogAggregation } from './log-aggregation';
+import { LogOpenSearch } from './log-opensearch';
 import { SamplingRules } from './sampling-rules';
 
 export interface MaifObservabilityStackProps extends StackProps {
@@ -45,6 +46,8 @@ export class MaifObservabilityStack extends Stack {
   readonly key: ObservabilityKey;
   readonly layer: InstrumentationLayer;
   readonly logAggregation: LogAggregation;
+  /** The OpenSearch destination of the aggregated log group, when `logging.opensearch.enabled`. */
+  readonly logOpenSearch?: LogOpenSearch;
   readonly healthProbes?: HealthProbes;
   readonly samplingRules: SamplingRules;
   readonly alerts: AlertAlarms;
@@ -92,12 +95,34 @@ export class MaifObservabilityStack extends Stack {
       config: {
         rules: config.logging.processingRules,
         lookupTables: config.logging.lookupTables,
-        sources: config.logging.sources,
       },
+      // host log groups for the CloudWatch agent; the bundle maps them (and the paths) to sources
+      hostSources: config.logging.sources,
       logGroupNames: config.logging.logGroups,
       retention,
       ...lambdaSettings,
     });
+
+    const opensearch = config.logging.opensearch;
+    if (opensearch.enabled) {
+      this.logOpenSearch = new LogOpenSearch(this, 'LogOpenSearch', {
+        service: config.service,
+        environment: config.environment,
+        encryptionKey: this.key.key,
+        logGroup: this.logAggregation.logGroup,
+        instanceType: opensearch.instanceType,
+        instanceCount: opensearch.instanceCount,
+        volumeGb: opensearch.volumeGb,
+        engineVersion: opensearch.engineVersion,
+        dedicatedMasterType: opensearch.dedicatedMasterType,
+        failedDocumentsRetention: Duration.days(Number.parseInt(opensearch.failedDocumentsRetention, 10)),
+        logRetention: retention,
+        removalPolicy,
+        runtime: config.lambda.runtime,
+        architecture: config.lambda.architecture,
+        memoryMb: config.lambda.memoryMb,
+      });
+    }
 
     if (config.healthChecks.targets.length > 0) {
       this.healthProbes = new HealthProbes(this, 'HealthProbes', {
@@ -149,6 +174,7 @@ export class MaifObservabilityStack extends Stack {
       logLevel: config.logging.level,
       debugSampleRate: config.logging.debugSampleRate,
       sampling: { ...otherRates, default: defaultRate },
+      exporters: config.tracing.exporters,
       logRetention: retention,
       encryptionKey: this.key.key,
       aggregator: this.logAggregation.function,

@@ -272,6 +272,40 @@ const processingRuleSchema = tagged(
   'a processing rule (an object with an action)',
 );
 
+/** OpenSearch Service instance types: `<family>.<size>.search` (e.g. t3.small.search, r7g.large.search). */
+const OPENSEARCH_INSTANCE_RE = /^[a-z][a-z0-9-]*\.[a-z0-9]+\.search$/;
+const INSTANCE_COUNT_HINT =
+  '1, an even number or a multiple of 3, from 1 to 80 (data nodes are spread evenly over 2 or 3 zones)';
+
+/**
+ * The optional OpenSearch destination of the aggregated log group (the seed's
+ * Elasticsearch/Kibana): off by default; see lib/log-opensearch.ts and the README for its cost.
+ */
+const opensearchSchema = strict({
+  enabled: bool().default(false),
+  instanceType: textOf('an OpenSearch instance type (e.g. t3.small.search)', (s) =>
+    OPENSEARCH_INSTANCE_RE.test(s),
+  ).default('t3.small.search'),
+  /** Zone awareness spreads data nodes evenly over 2 (an even count) or 3 (a multiple of 3) zones. */
+  instanceCount: z
+    .number({ error: isNot(INSTANCE_COUNT_HINT) })
+    .refine((n) => Number.isInteger(n) && n >= 1 && n <= 80 && (n === 1 || n % 2 === 0 || n % 3 === 0), {
+      error: isNot(INSTANCE_COUNT_HINT),
+    })
+    .default(1),
+  /** gp3 EBS per data node; gp3's minimum is 10 GB, and each instance type has its own maximum. */
+  volumeGb: intIn(10, 24_576).default(10),
+  engineVersion: textOf("an OpenSearch engine version (e.g. 'OpenSearch_2.19')", (s) =>
+    /^OpenSearch_\d+\.\d+$/.test(s),
+  ).default('OpenSearch_2.19'),
+  /** Three dedicated master nodes of this type; none by default. */
+  dedicatedMasterType: textOf('an OpenSearch instance type (e.g. m7g.large.search)', (s) =>
+    OPENSEARCH_INSTANCE_RE.test(s),
+  ).optional(),
+  /** How long documents OpenSearch rejected stay in the backup bucket. */
+  failedDocumentsRetention: textOf('a number of days (e.g. 30d)', (s) => /^[1-9]\d{0,4}d$/.test(s)).default('30d'),
+}).prefault({});
+
 const loggingSchema = strict({
   level: oneOf(LOG_LEVELS).default('INFO'),
   retention: retention().default('30d'),
@@ -289,6 +323,7 @@ const loggingSchema = strict({
   }).prefault({}),
   processingRules: list(processingRuleSchema).default([]),
   lookupTables: dict(name(), dict(z.string(), dict(z.string(), json))).default({}),
+  opensearch: opensearchSchema,
 })
   .prefault({})
   .transform((logging) => ({ ...logging, retentionDays: parseRetention(logging.retention) }));
@@ -578,6 +613,7 @@ export type ResolvedLogging = BaseOutput['logging'];
 export type LogSource = ResolvedLogging['sources'][number];
 export type ProcessingRule = ResolvedLogging['processingRules'][number];
 export type LookupTables = ResolvedLogging['lookupTables'];
+export type OpenSearchConfig = ResolvedLogging['opensearch'];
 export type ResolvedTracing = BaseOutput['tracing'];
 export type HealthChecks = BaseOutput['healthChecks'];
 export type HealthCheckTarget = HealthChecks['targets'][number];

@@ -96,8 +96,8 @@ describe('MaifObservabilityStack (prod of the example configuration)', () => {
 
   it('keeps every log group for the configured retention and encrypts it with the stack key', () => {
     const groups = Object.values(resourcesOf(template, 'AWS::Logs::LogGroup'));
-    // one per kit function and one for the escalation state machine
-    expect(groups).toHaveLength(11);
+    // one per kit function, one for the escalation state machine and one per host log source (3)
+    expect(groups).toHaveLength(14);
     for (const group of groups) {
       expect(group.Properties).toMatchObject({
         RetentionInDays: 90,
@@ -132,7 +132,8 @@ describe('MaifObservabilityStack (prod of the example configuration)', () => {
   });
 
   it('subscribes the configured log group names to the aggregator and reports the patterns', () => {
-    template.resourceCountIs('AWS::Logs::SubscriptionFilter', 1);
+    // the one exact name and the three host log groups of logging.sources
+    template.resourceCountIs('AWS::Logs::SubscriptionFilter', 4);
     template.hasResourceProperties('AWS::Logs::SubscriptionFilter', {
       LogGroupName: '/aws/maif/production',
       FilterPattern: '',
