@@ -133,7 +133,7 @@ function sourceOf(field: SystemMetricField): Source {
 }
 
 /** The catalog metrics each field emits (instruments are created for enabled fields only). */
-const FIELD_METRICS: Readonly<Record<SystemMetricField, readonly CatalogMetricName[]>> = {
+export const FIELD_METRICS: Readonly<Record<SystemMetricField, readonly CatalogMetricName[]>> = {
   'cpu.utilization': ['cpu_utilization'],
   'cpu.load_average': ['load_average_1m'],
   'cpu.context_switches': ['context_switches_total'],

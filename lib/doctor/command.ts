@@ -1,0 +1,64 @@
+/**
+ * `maif-obs doctor [--config FILE] [--env NAME] [--json] [--label-values N]`: checks a
+ * configuration against the seed's best practices and CloudWatch's economics. Exit code 1 when
+ * a finding is an error, 0 otherwise; `--json` prints `{ findings, cost, summary }` for CI.
+ */
+import { parseArgs } from 'node:util';
+import type { CliCommand, CliContext } from '../../bin/maif-obs';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../dashboards/export-command';
+import { runDoctor } from './doctor';
+import { DEFAULT_ASSUMED_LABEL_VALUES } from './emitted';
+import { formatReport } from './report';
+
+const OPTIONS = {
+  config: { type: 'string' },
+  env: { type: 'string' },
+  json: { type: 'boolean' },
+  'label-values': { type: 'string' },
+} as const;
+
+const USAGE = 'maif-obs doctor [--config FILE] [--env NAME] [--json] [--label-values N]';
+const MAX_LABEL_VALUES = 1_000_000;
+
+function parse(args: readonly string[]) {
+  try {
+    return parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false }).values;
+  } catch (error) {
+    const allowed = Object.keys(OPTIONS)
+      .map((o) => `--${o}`)
+      .join(', ');
+    // node:util words these as sentences ending with a period; keep the gist and say what is allowed.
+    const gist = (error as Error).message.split('. ')[0].replace(/\.$/, '');
+    throw new Error(`${gist} (options: ${allowed})`);
+  }
+}
+
+function labelValues(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_ASSUMED_LABEL_VALUES;
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1 || n > MAX_LABEL_VALUES) {
+    throw new Error(`--label-values: '${text}' is not an integer from 1 to ${MAX_LABEL_VALUES}`);
+  }
+  return n;
+}
+
+function run(args: readonly string[], context: CliContext): number {
+  const values = parse(args);
+  const assumedLabelValues = labelValues(values['label-values']);
+  const file = values.config ?? DEFAULT_CONFIG_FILE;
+  const config = loadConfig(file, values.env, context.cwd);
+  const report = runDoctor(config, { assumedLabelValues });
+  if (values.json) {
+    const { findings, cost, summary } = report;
+    context.out(JSON.stringify({ environment: report.environment, findings, cost, summary }, null, 2));
+  } else {
+    for (const line of formatReport(report, file)) context.out(line);
+  }
+  return report.summary.errors > 0 ? 1 : 0;
+}
+
+export const doctorCommand: CliCommand = {
+  summary: "Check the configuration against the seed's best practices and estimate its monthly CloudWatch cost",
+  usage: USAGE,
+  run,
+};
