@@ -155,7 +155,8 @@ export default defineConfig({
     autoInstrumentation: true,
     exporters: [
       { type: 'xray' },
-      { type: 'jaeger', endpoint: 'http://jaeger:14268/api/traces' },
+      // The seed's http://jaeger:14268/api/traces takes Thrift; Jaeger's collector takes Zipkin v2 JSON on 9411.
+      { type: 'jaeger', endpoint: 'http://jaeger:9411/api/v2/spans' },
       { type: 'zipkin', endpoint: 'http://zipkin:9411/api/v2/spans' },
       { type: 'console', enabled: false },
     ],
@@ -267,6 +268,7 @@ export default defineConfig({
         duration: '5m',
         severity: 'warning',
         labels: platform,
+        runbook: 'https://runbooks.maif.example.com/high-error-rate',
       },
       {
         name: 'system_down',
@@ -275,6 +277,7 @@ export default defineConfig({
         duration: '1m',
         severity: 'critical',
         labels: platform,
+        runbook: 'https://runbooks.maif.example.com/system-down',
       },
       {
         name: 'high_latency',
@@ -283,6 +286,17 @@ export default defineConfig({
         duration: '10m',
         severity: 'warning',
         labels: platform,
+        runbook: 'https://runbooks.maif.example.com/high-latency',
+      },
+      {
+        // Traffic, the fourth golden signal: the seed alerts on errors, latency and saturation only.
+        name: 'no_traffic',
+        description: 'MAIF receives no requests',
+        condition: 'rate(http_requests_total) < 0.01',
+        duration: '15m',
+        severity: 'warning',
+        labels: platform,
+        runbook: 'https://runbooks.maif.example.com/no-traffic',
       },
       {
         name: 'disk_space_low',
@@ -291,6 +305,7 @@ export default defineConfig({
         duration: '15m',
         severity: 'warning',
         labels: { team: 'infrastructure', service: 'maif' },
+        runbook: 'https://runbooks.maif.example.com/disk-space-low',
       },
       {
         name: 'memory_leak',
@@ -299,6 +314,7 @@ export default defineConfig({
         duration: '30m',
         severity: 'warning',
         labels: platform,
+        runbook: 'https://runbooks.maif.example.com/memory-leak',
       },
     ],
     // Secret values (the Slack webhook URL, the PagerDuty key) live in Secrets Manager; name them here.

@@ -52,7 +52,7 @@ describe('AlertAlarms', () => {
           },
           ReturnData: false,
         },
-        { Id: 'e1', Expression: '100 * m1 / m2', Label: 'high_error_rate', ReturnData: true },
+        { Id: 'e1', Expression: '100 * FILL(m1, 0) / m2', Label: 'high_error_rate', ReturnData: true },
       ],
     });
   });
@@ -187,6 +187,7 @@ describe('AlertAlarms', () => {
       labels: { team: 'infrastructure', service: 'maif' },
       environment: 'prod',
       service: 'maif',
+      runbook: 'https://runbooks.maif.example.com/disk-space-low',
     });
   });
 
@@ -229,7 +230,8 @@ describe('AlertAlarms', () => {
   });
 
   it('keeps a standard-resolution metric off 10 s periods unless declared high resolution', () => {
-    const rules = [{ ...config.alerting.rules[3], period: '10s' }];
+    const diskRule = config.alerting.rules.find((r) => r.name === 'disk_space_low');
+    const rules = [{ ...diskRule, period: '10s' }];
     const withPeriod = { ...config, alerting: { ...config.alerting, rules } } as typeof config;
     expect(() => new AlertAlarms(new Stack(new App(), 'Std'), 'AlertAlarms', { config: withPeriod })).toThrow(
       /a 10s period needs high-resolution metrics; disk_usage is standard resolution/,

@@ -30,6 +30,7 @@ describe('the example configuration for MAIF', () => {
       'high_error_rate',
       'system_down',
       'high_latency',
+      'no_traffic',
       'disk_space_low',
       'memory_leak',
     ]);
