@@ -6,6 +6,7 @@
  * 2. Each case runs in PROCESSES fresh `node` processes (stdout to /dev/null); the median wins.
  * 3. Bundle sizes (minified, gzipped) and cold `require` (median of COLD_RUNS fresh processes).
  * 4. The log aggregator's throughput (bench/log-aggregator.ts), when present.
+ * 5. The sandbox's startup to first chart (bench/sandbox-startup.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -164,6 +165,16 @@ function main(): void {
     aggregator = r.status === 0 ? r.stdout.trim() : `failed: ${r.stderr.slice(-500)}`;
   }
 
+  let sandbox = '';
+  if (existsSync(join(ROOT, 'bench', 'sandbox-startup.ts'))) {
+    console.log('sandbox startup...');
+    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'sandbox-startup.ts')], {
+      cwd: ROOT,
+      encoding: 'utf8',
+    });
+    sandbox = r.status === 0 ? r.stdout.trim() : `failed: ${r.stderr.slice(-500)}`;
+  }
+
   const now = new Date().toISOString();
   const report = [
     '# Benchmark results',
@@ -188,6 +199,7 @@ function main(): void {
     'Goals: core bundle <= 25 KB minified / 8 KB gzipped (the first row); cold require <= 5 ms (the as-shipped row).',
     '',
     aggregator ? `## Log aggregator\n\n${aggregator}\n` : '',
+    sandbox ? `## Sandbox startup (\`npm start\`)\n\n${sandbox}\n` : '',
   ].join('\n');
   writeFileSync(join(ROOT, 'bench', 'RESULTS.md'), report);
   console.log(report);

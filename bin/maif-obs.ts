@@ -34,6 +34,9 @@ export const COMMANDS: Readonly<Record<string, CommandLoader>> = {
   silence: () => require('../lib/alerting-pipeline/alerts-command').silenceCommand,
   unsilence: () => require('../lib/alerting-pipeline/alerts-command').unsilenceCommand,
   maintenance: () => require('../lib/alerting-pipeline/alerts-command').maintenanceCommand,
+  doctor: () => require('../lib/doctor/command').doctorCommand,
+  'agent-config': () => require('../lib/host-logs/command').agentConfigCommand,
+  sandbox: () => require('../sandbox/command').sandboxCommand,
 };
 
 function usage(): string {

@@ -42,6 +42,7 @@ export {
   ObservabilityDashboards,
   type ObservabilityDashboardsProps,
 } from './dashboards';
+export { type DoctorOptions, type DoctorReport, runDoctor } from './doctor/doctor';
 export {
   KEY_SERVICE_PRINCIPALS,
   ObservabilityKey,
@@ -54,6 +55,7 @@ export {
   MIN_SCHEDULE,
   PROBE_TIMEOUT_MARGIN,
 } from './health-probes';
+export { type AgentConfig, type AgentConfigOptions, agentConfig, hostLogGroupName } from './host-logs/agent-config';
 export {
   DEFAULT_TRACE_SAMPLING,
   excludeFromInstrumentation,
@@ -77,6 +79,7 @@ export {
   type LogAggregationProps,
   type LogAggregatorBundle,
 } from './log-aggregation';
+export { LogOpenSearch, type LogOpenSearchProps } from './log-opensearch';
 export { addNagChecks, type NagFinding, nagFindings } from './nag';
 export {
   DEFAULT_PRIORITY,

@@ -122,6 +122,16 @@ export class MetricStore {
     return this.#series.size;
   }
 
+  /** The dimension sets recorded for one metric: what a metric math SEARCH matches against. */
+  dimensionSets(namespace: string, metricName: string): Record<string, string>[] {
+    const out: Record<string, string>[] = [];
+    for (const key of this.#series.keys()) {
+      const [ns, name, dims] = JSON.parse(key) as [string, string, [string, string][]];
+      if (ns === namespace && name === metricName) out.push(Object.fromEntries(dims));
+    }
+    return out;
+  }
+
   /** The aggregate of `[start, end)` for one series; undefined when it has no observation there. */
   aggregate(
     namespace: string,

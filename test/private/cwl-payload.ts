@@ -5,47 +5,24 @@
  * benchmark and the sandbox.
  */
 import { gzipSync } from 'node:zlib';
+import {
+  type CwlLogEvent,
+  type CwlPayload,
+  type CwlSubscriptionEvent,
+  encodePayload,
+  eventId,
+} from '../../sandbox/cloudwatch-logs';
 
-export interface CwlLogEvent {
-  id: string;
-  timestamp: number;
-  message: string;
-}
-
-export interface CwlPayload {
-  messageType: 'DATA_MESSAGE' | 'CONTROL_MESSAGE';
-  owner: string;
-  logGroup: string;
-  logStream: string;
-  subscriptionFilters: string[];
-  logEvents: CwlLogEvent[];
-}
-
-export interface CwlSubscriptionEvent {
-  awslogs: { data: string };
-}
+export type { CwlLogEvent, CwlPayload, CwlSubscriptionEvent };
+export { encodePayload, eventId };
 
 export const DEFAULT_OWNER = '123456789012';
 export const DEFAULT_LOG_GROUP = '/aws/lambda/maif-search';
 export const DEFAULT_LOG_STREAM = '2024/01/01/[$LATEST]0123456789abcdef0123456789abcdef';
 
-/**
- * A CloudWatch-style event id: 56 decimal digits, rising with the timestamp (CloudWatch's ids
- * embed the ingestion time; the exact layout is opaque, only uniqueness and order matter).
- */
-export function eventId(timestamp: number, sequence: number): string {
-  return `${String(timestamp).padStart(20, '0')}${String(sequence).padStart(36, '0')}`;
-}
-
 /** Log events for `messages`, one millisecond apart from `start`. */
 export function logEvents(messages: readonly string[], start = Date.UTC(2024, 0, 1)): CwlLogEvent[] {
   return messages.map((message, i) => ({ id: eventId(start + i, i), timestamp: start + i, message }));
-}
-
-/** Encodes any payload object (or raw JSON text) the way CloudWatch Logs does. */
-export function encodePayload(payload: CwlPayload | string): CwlSubscriptionEvent {
-  const json = typeof payload === 'string' ? payload : JSON.stringify(payload);
-  return { awslogs: { data: gzipSync(Buffer.from(json, 'utf8')).toString('base64') } };
 }
 
 export interface DataMessageOptions {

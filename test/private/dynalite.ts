@@ -1,34 +1,23 @@
 /**
- * dynalite (the DynamoDB protocol, in memory) on 127.0.0.1 with the alert pipeline's table,
- * reached by the real @aws-sdk/client-dynamodb.
+ * dynalite (the DynamoDB protocol, in memory) on 127.0.0.1 with the alert pipeline's table
+ * (pk / sk, on demand), reached by the real @aws-sdk/client-dynamodb. Started by the sandbox's
+ * DynamoDB emulator; dynalite does not check credentials, so clients may sign with any.
  */
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+
 import { TABLE_KEYS } from '../../lambdas/alerting/shared/state';
+import { type AlertTable, startAlertTable } from '../../sandbox/emulators/dynamodb';
+import { EMULATOR_CREDENTIALS } from '../../sandbox/emulators/loopback';
 
 export const DYNALITE_REGION = 'us-east-1';
-export const DYNALITE_CREDENTIALS = { accessKeyId: 'AKIDDYNALITE', secretAccessKey: 'dynalite-secret' } as const;
+export const DYNALITE_CREDENTIALS = EMULATOR_CREDENTIALS;
 
-// dynalite has no types; its factory returns a node:http server.
-const dynaliteFactory = require('dynalite') as (options: Record<string, unknown>) => Server;
-
-export interface Dynalite {
-  readonly client: DynamoDBClient;
-  readonly endpoint: string;
-  readonly tableName: string;
-  stop(): Promise<void>;
-}
+export type Dynalite = AlertTable;
 
 /** Starts dynalite and creates the alert table (pk / sk, on demand). */
-export async function startDynalite(tableName = 'maif-alerts'): Promise<Dynalite> {
-  const server = dynaliteFactory({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
-  const client = new DynamoDBClient({ region: DYNALITE_REGION, credentials: DYNALITE_CREDENTIALS, endpoint });
-  await client.send(
-    new CreateTableCommand({
+export function startDynalite(tableName = 'maif-alerts'): Promise<Dynalite> {
+  const table = {
+    Type: 'AWS::DynamoDB::Table',
+    Properties: {
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [
@@ -39,15 +28,7 @@ export async function startDynalite(tableName = 'maif-alerts'): Promise<Dynalite
         { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
         { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
       ],
-    }),
-  );
-  return {
-    client,
-    endpoint,
-    tableName,
-    stop: async () => {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+  return startAlertTable({ Resources: { Table: table } }, { region: DYNALITE_REGION });
 }
