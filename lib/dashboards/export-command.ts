@@ -1,9 +1,9 @@
 /** `maif-obs grafana-export`: one Grafana dashboard JSON file per dashboard of the configuration. */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CliCommand, CliContext } from '../../bin/maif-obs';
 import { type ObservabilityConfig, type ResolvedConfig, resolveConfig } from '../config';
+import { parseOptions } from '../private/cli-options';
 import { toGrafanaDashboard } from './grafana';
 import { compileDashboards } from './model';
 
@@ -22,16 +22,7 @@ const USAGE =
   'maif-obs grafana-export [--config FILE] [--env NAME] [--out DIR] [--region REGION] [--datasource-uid UID]';
 
 function parse(args: readonly string[]) {
-  try {
-    return parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    const allowed = Object.keys(OPTIONS)
-      .map((o) => `--${o}`)
-      .join(', ');
-    // node:util words these as sentences ending with a period; keep the gist and say what is allowed.
-    const gist = (error as Error).message.split('. ')[0].replace(/\.$/, '');
-    throw new Error(`${gist} (options: ${allowed})`);
-  }
+  return parseOptions(args, OPTIONS);
 }
 
 /** Loads a configuration module (TypeScript through tsx) and resolves one environment. */

@@ -3,9 +3,9 @@
  * configuration against the seed's best practices and CloudWatch's economics. Exit code 1 when
  * a finding is an error, 0 otherwise; `--json` prints `{ findings, cost, summary }` for CI.
  */
-import { parseArgs } from 'node:util';
 import type { CliCommand, CliContext } from '../../bin/maif-obs';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../dashboards/export-command';
+import { parseOptions } from '../private/cli-options';
 import { runDoctor } from './doctor';
 import { DEFAULT_ASSUMED_LABEL_VALUES } from './emitted';
 import { formatReport } from './report';
@@ -21,16 +21,7 @@ const USAGE = 'maif-obs doctor [--config FILE] [--env NAME] [--json] [--label-va
 const MAX_LABEL_VALUES = 1_000_000;
 
 function parse(args: readonly string[]) {
-  try {
-    return parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    const allowed = Object.keys(OPTIONS)
-      .map((o) => `--${o}`)
-      .join(', ');
-    // node:util words these as sentences ending with a period; keep the gist and say what is allowed.
-    const gist = (error as Error).message.split('. ')[0].replace(/\.$/, '');
-    throw new Error(`${gist} (options: ${allowed})`);
-  }
+  return parseOptions(args, OPTIONS);
 }
 
 function labelValues(text: string | undefined): number {

@@ -5,9 +5,9 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CliCommand, CliContext } from '../../bin/maif-obs';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../dashboards/export-command';
+import { parseOptions } from '../private/cli-options';
 import { agentConfig, STREAM_NAMES, type StreamName } from './agent-config';
 
 const OPTIONS = {
@@ -20,16 +20,7 @@ const OPTIONS = {
 const USAGE = `maif-obs agent-config [--config FILE] [--env NAME] [--out FILE] [--stream ${STREAM_NAMES.join('|')}]`;
 
 function parse(args: readonly string[]) {
-  try {
-    return parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false }).values;
-  } catch (error) {
-    const allowed = Object.keys(OPTIONS)
-      .map((o) => `--${o}`)
-      .join(', ');
-    // node:util words these as sentences ending with a period; keep the gist and say what is allowed.
-    const gist = (error as Error).message.split('. ')[0].replace(/\.$/, '');
-    throw new Error(`${gist} (options: ${allowed})`);
-  }
+  return parseOptions(args, OPTIONS);
 }
 
 function run(args: readonly string[], context: CliContext): number {
