@@ -69,6 +69,10 @@ const ALARM_TICK_MS = 100;
 const MAX_RECENT_LOGS = 200;
 /** Warm-up requests per execution environment before the simulation starts. */
 const WARM_UP_INVOCATIONS = 5;
+/** How long the end of a scenario waits for escalations still running (simulated ms). */
+const SETTLE_MS = 30 * 60_000;
+/** How long stopping waits for the pipeline's in-flight work (real ms). */
+const DRAIN_MS = 3000;
 
 export interface SandboxOptions {
   /** Directory relative paths are resolved against. */
@@ -358,6 +362,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const received: Record<ChannelName, number> = { slack: 0, pagerduty: 0, email: 0 };
 
   let pendingIdle: () => Promise<void> = async () => {};
+  let abortWaits: () => void = () => {};
   const pipelineReady = (async () => {
     const { template, cached } = await synthesis;
     log(`stack: synthesized template of ${config.service} ${environment}${cached ? ' (cached)' : ''}`);
@@ -525,7 +530,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       retryIntervals: { [ESCALATION_STATES.check]: 50, [ESCALATION_STATES.notify]: 50 },
       onEvent: (execution, event) => journalEscalation(execution, event),
     });
-    stoppables.push({ stop: () => waits.abort() }, sfnEmulator);
+    stoppables.push(sfnEmulator);
+    abortWaits = () => waits.abort();
 
     function journalEscalation(execution: string, event: EventLog): void {
       const fingerprint = execution.slice(0, execution.lastIndexOf('-'));
@@ -646,6 +652,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     if (stopping) return;
     stopping = true;
     for (const t of timers) clearInterval(t);
+    // Drain before closing: a router event, an escalation step or an SNS delivery still in flight
+    // writes to dynalite, which must not close under it. Waits end at once; retries stop.
+    abortWaits();
+    await Promise.race([pendingIdle().catch(() => {}), new Promise((r) => setTimeout(r, DRAIN_MS).unref())]);
     for (const s of stoppables.reverse()) {
       try {
         await s.stop();
@@ -694,9 +704,11 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     await workload.done();
     await logs.flush();
     workloadDone = true;
-    // one more evaluation round on what the last deliveries added, then let the pipeline settle
+    // one more evaluation round on what the last deliveries added, then let the pipeline settle:
+    // routing and deliveries finish; an escalation still waiting on an open alert is not waited
+    // for beyond SETTLE_MS of simulated time
     await clock.sleep(60_000);
-    await pendingIdle();
+    await Promise.race([pendingIdle(), clock.sleep(SETTLE_MS)]);
   })();
 
   return {

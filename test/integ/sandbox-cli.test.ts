@@ -120,7 +120,9 @@ describe('maif-obs sandbox command line', () => {
     expect(await portOpen(port)).toBe(true);
     await until(() => /phase: /.test(run.out()), 'the first phase', run);
     run.child.kill('SIGINT');
-    expect(await run.exit).toBe(0);
+    const code = await run.exit;
+    // on failure, say why: the last lines of stderr
+    expect({ code, stderr: code === 0 ? '' : run.err().slice(-2000) }).toEqual({ code: 0, stderr: '' });
     expect(run.out()).toContain('=== sandbox summary ===');
     expect(run.out()).toContain('Who was notified when');
     expect(await portOpen(port)).toBe(false);
