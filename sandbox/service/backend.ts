@@ -92,6 +92,7 @@ export interface BackendOptions {
 }
 
 export class MaifBackend {
+  #lastCallMs = 0;
   readonly speed: number;
   readonly #random: () => number;
   readonly #artifacts = new Map<string, StoredArtifact>();
@@ -194,10 +195,20 @@ export class MaifBackend {
   async #call(call: BackendCall, fault: Fault): Promise<void> {
     const normal = NORMAL_LATENCY_MS[call];
     if (fault.kind === 'error') {
-      await simulateWork(this.#jitter(normal * FAILURE_LATENCY_SHARE), this.speed);
+      this.#lastCallMs = this.#jitter(normal * FAILURE_LATENCY_SHARE);
+      await simulateWork(this.#lastCallMs, this.speed);
       throw new BackendUnavailableError(`${call}: connection reset by the MAIF store (injected fault)`);
     }
-    await simulateWork(this.#jitter(fault.kind === 'latency' ? fault.ms : normal), this.speed);
+    this.#lastCallMs = this.#jitter(fault.kind === 'latency' ? fault.ms : normal);
+    await simulateWork(this.#lastCallMs, this.speed);
+  }
+
+  /**
+   * Simulated ms the last call took, as the store reports it (a search engine's `took`). An
+   * environment runs one invocation at a time, so this is the caller's own call.
+   */
+  get lastCallMs(): number {
+    return this.#lastCallMs;
   }
 
   #jitter(ms: number): number {
