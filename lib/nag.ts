@@ -1,4 +1,4 @@
-import { type App, Validations } from 'aws-cdk-lib';
+import { type App, type Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
@@ -31,4 +31,23 @@ export function nagFindings(scope: IConstruct): NagFinding[] {
       message: violation.description,
     })),
   );
+}
+
+/**
+ * An ARN as cdk-nag prints it in a finding id (`AwsSolutions-IAM5[Resource::...]`): `Ref`s and
+ * `Fn::GetAtt`s become `<Name>`, `Fn::Join`s are joined; for acknowledging exactly that finding.
+ */
+export function nagArn(stack: Stack, arn: string): string {
+  const render = (node: unknown): string => {
+    if (typeof node === 'string') return node;
+    const o = node as Record<string, unknown>;
+    if ('Ref' in o) return `<${String(o.Ref)}>`;
+    if ('Fn::GetAtt' in o) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
+    if ('Fn::Join' in o) {
+      const [sep, parts] = o['Fn::Join'] as [string, unknown];
+      return Array.isArray(parts) ? parts.map(render).join(sep) : JSON.stringify(node);
+    }
+    return JSON.stringify(node);
+  };
+  return render(stack.resolve(arn));
 }

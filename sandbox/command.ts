@@ -3,8 +3,8 @@
  * pipeline's events as they happen, prints a summary at the end, and exits cleanly on Ctrl-C.
  */
 import { spawn } from 'node:child_process';
-import { parseArgs } from 'node:util';
 import type { CliCommand, CliContext } from '../bin/maif-obs';
+import { parseOptions } from '../lib/private/cli-options';
 import { MAX_SPEED, MIN_SPEED } from './clock';
 import { DEFAULT_PORT, DEFAULT_SPEED, type Sandbox, startSandbox } from './sandbox';
 import { DEFAULT_SCENARIO, SCENARIOS } from './scenarios';
@@ -60,13 +60,7 @@ function numberOption(
 
 /** Parses the command line; throws an Error with a one-line message on bad input. */
 export function parseSandboxArgs(args: readonly string[]): SandboxArgs & { help: boolean } {
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: false }>>;
-  try {
-    parsed = parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: false });
-  } catch (error) {
-    throw new Error(`${(error as Error).message.split('. ')[0].replace(/\.$/, '')} (usage: ${USAGE})`);
-  }
-  const v = parsed.values;
+  const v = parseOptions(args, OPTIONS);
   const scenario = v.scenario ?? DEFAULT_SCENARIO;
   if (!Object.hasOwn(SCENARIOS, scenario)) {
     throw new Error(`--scenario: '${scenario}' is not a scenario (allowed: ${Object.keys(SCENARIOS).join(', ')})`);

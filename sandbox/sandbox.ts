@@ -534,54 +534,10 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     abortWaits = () => waits.abort();
 
     function journalEscalation(execution: string, event: EventLog): void {
+      const step = escalationStep(event);
+      if (step === undefined) return;
       const fingerprint = execution.slice(0, execution.lastIndexOf('-'));
-      const state = event.state?.name;
-      if (!state) {
-        if (event.type === 'ExecutionFailed' || event.type === 'ExecutionAborted') {
-          record({ kind: 'escalation', at: clock.now(), execution, fingerprint, state: event.type });
-        }
-        return;
-      }
-      if (event.type === 'StateEntered' && state === ESCALATION_STATES.wait) {
-        const input = event.state?.input as
-          | {
-              cursor?: { delaySeconds?: number; level?: number; kind?: string };
-              input?: { levels?: { name: string; channels: string[] }[] };
-            }
-          | undefined;
-        const cursor = input?.cursor;
-        const level = cursor?.level ?? 0;
-        const target = input?.input?.levels?.[level];
-        record({
-          kind: 'escalation',
-          at: clock.now(),
-          execution,
-          fingerprint,
-          state,
-          detail: `${cursor?.delaySeconds ?? 0}s, then level ${level}${target ? ` (${target.name}: ${target.channels.join(', ')})` : ''}`,
-        });
-      } else if (event.type === 'StateExited' && state === ESCALATION_STATES.check) {
-        const output = event.state?.output as { check?: { reason?: string } } | undefined;
-        record({ kind: 'escalation', at: clock.now(), execution, fingerprint, state, detail: output?.check?.reason });
-      } else if (event.type === 'StateExited' && state === ESCALATION_STATES.notify) {
-        const output = event.state?.output as { notified?: { sent?: string[]; skipped?: string[] } } | undefined;
-        const sent = output?.notified?.sent ?? [];
-        record({
-          kind: 'escalation',
-          at: clock.now(),
-          execution,
-          fingerprint,
-          state,
-          detail: `sent: ${sent.join(', ') || 'none'}`,
-        });
-      } else if (
-        event.type === 'StateEntered' &&
-        (state === ESCALATION_STATES.stopped ||
-          state === ESCALATION_STATES.complete ||
-          state === ESCALATION_STATES.failed)
-      ) {
-        record({ kind: 'escalation', at: clock.now(), execution, fingerprint, state });
-      }
+      record({ kind: 'escalation', at: clock.now(), execution, fingerprint, ...step });
     }
 
     // the router (real handler): alarm state changes and the kit's bus events, in order
@@ -737,6 +693,40 @@ async function warmUp(runtime: LocalLambda, clock: SimClock): Promise<void> {
       ),
     ),
   );
+}
+
+const TERMINAL_STATES: ReadonlySet<string> = new Set([
+  ESCALATION_STATES.stopped,
+  ESCALATION_STATES.complete,
+  ESCALATION_STATES.failed,
+]);
+
+/** The journal's view of one escalation event: the waits, checks, notices and endings; undefined for the rest. */
+function escalationStep(event: EventLog): { state: string; detail?: string } | undefined {
+  const state = event.state?.name;
+  if (state === undefined) {
+    return event.type === 'ExecutionFailed' || event.type === 'ExecutionAborted' ? { state: event.type } : undefined;
+  }
+  if (event.type === 'StateEntered' && state === ESCALATION_STATES.wait) {
+    const input = event.state?.input as
+      | {
+          cursor?: { delaySeconds?: number; level?: number };
+          input?: { levels?: { name: string; channels: string[] }[] };
+        }
+      | undefined;
+    const level = input?.cursor?.level ?? 0;
+    const target = input?.input?.levels?.[level];
+    const to = target ? ` (${target.name}: ${target.channels.join(', ')})` : '';
+    return { state, detail: `${input?.cursor?.delaySeconds ?? 0}s, then level ${level}${to}` };
+  }
+  if (event.type === 'StateExited' && state === ESCALATION_STATES.check) {
+    return { state, detail: (event.state?.output as { check?: { reason?: string } } | undefined)?.check?.reason };
+  }
+  if (event.type === 'StateExited' && state === ESCALATION_STATES.notify) {
+    const sent = (event.state?.output as { notified?: { sent?: string[] } } | undefined)?.notified?.sent ?? [];
+    return { state, detail: `sent: ${sent.join(', ') || 'none'}` };
+  }
+  return event.type === 'StateEntered' && TERMINAL_STATES.has(state) ? { state } : undefined;
 }
 
 /** The alert name and source of a router event, for the journal. */

@@ -37,6 +37,8 @@ interface InvocationAwareLogger extends LoggerApi {
 /** Tracer extras used when the tracer offers them (the kit's Tracer does). */
 interface SpanOpeningTracer extends TracerApi {
   openSpan?(name: string): (Span & { restore?(): void }) | undefined;
+  /** True when the tracer has exporters to flush (no work, and no promise, at the end of an invocation otherwise). */
+  readonly exporting?: boolean;
   /** Sends what trace exporters hold; bounded by the tracer's own short timeout, never rejects. */
   flush?(): Promise<void>;
 }
@@ -213,7 +215,9 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
       }
     });
     guard(() => {
-      const traces = (tracer as SpanOpeningTracer | undefined)?.flush?.();
+      const exporting = tracer as SpanOpeningTracer | undefined;
+      if (!exporting?.exporting) return;
+      const traces = exporting.flush?.();
       if (traces && typeof traces.then === 'function') {
         const sent = Promise.resolve(traces).catch(onTelemetryError);
         flushed = flushed ? Promise.all([flushed, sent]).then(() => {}) : sent;

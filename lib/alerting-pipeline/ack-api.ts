@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -8,6 +8,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';
+import { allowPublish, channelTopicsJson } from './channel-topics';
 
 /** One request reads or writes a few items and may publish a notice per channel. */
 export const ACK_API_TIMEOUT = Duration.seconds(15);
@@ -86,9 +87,7 @@ export class AckApi extends Construct {
         environment: {
           MAIF_ACK_MODE: mode,
           MAIF_ALERT_TABLE: props.table.tableName,
-          MAIF_CHANNEL_TOPICS: Stack.of(this).toJsonString(
-            Object.fromEntries(Object.entries(props.topics).map(([name, topic]) => [name, topic.topicArn])),
-          ),
+          MAIF_CHANNEL_TOPICS: channelTopicsJson(this, props.topics),
           MAIF_LINK_SECRET_ARN: this.linkSecret.secretArn,
         },
         runtime: props.runtime,
@@ -111,10 +110,7 @@ export class AckApi extends Construct {
           resources: [props.table.tableArn],
         }),
       );
-      const topicArns = Object.values(props.topics).map((t) => t.topicArn);
-      if (topicArns.length > 0) {
-        kit.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: topicArns }));
-      }
+      allowPublish(kit.role, props.topics);
       kit.role.addToPrincipalPolicy(
         new iam.PolicyStatement({
           actions: ['kms:GenerateDataKey', 'kms:Decrypt'],

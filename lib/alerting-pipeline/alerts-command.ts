@@ -4,13 +4,13 @@
  * SDK's default credential chain; `--endpoint` (or MAIF_ACK_API_URL) names the URL, which the
  * stack prints as its `AckApiUrl` output.
  */
-import { parseArgs } from 'node:util';
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
 import type { CliCommand, CliContext } from '../../bin/maif-obs';
 import { AckApiClient, type ApiResponse, regionOfFunctionUrl } from '../../lambdas/ack-api/client';
 import { parseMatcher } from '../../lambdas/alerting/shared/silences';
 import type { AlertRecord, MaintenanceWindow, Matcher, Silence } from '../../lambdas/alerting/shared/state';
 import { DURATION_HINT, parseDuration } from '../config/durations';
+import { type CliOptions, parseCommandLine } from '../private/cli-options';
 
 export const ACK_API_URL_ENV = 'MAIF_ACK_API_URL';
 /** A silence or maintenance window without --end or --duration lasts this long (amtool's default). */
@@ -36,18 +36,8 @@ const WINDOW = {
   comment: { type: 'string' },
 } as const;
 
-type Options = Record<string, { readonly type: 'string' | 'boolean' }>;
-
-function parse<O extends Options>(args: readonly string[], options: O) {
-  try {
-    return parseArgs({ args: [...args], options, strict: true, allowPositionals: true });
-  } catch (error) {
-    const allowed = Object.keys(options)
-      .map((o) => `--${o}`)
-      .join(', ');
-    const gist = (error as Error).message.split('. ')[0].replace(/\.$/, '');
-    throw new Error(`${gist} (options: ${allowed})`);
-  }
+function parse<O extends CliOptions>(args: readonly string[], options: O) {
+  return parseCommandLine(args, options);
 }
 
 function client(values: { endpoint?: string; region?: string }, context: CliContext, deps: AlertCommandDeps) {

@@ -10,6 +10,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DLQ_RETENTION } from '../log-aggregation';
+import { nagArn } from '../nag';
 import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';
 
 /** The channels the kit can notify (config `alerting.channels`). */
@@ -55,22 +56,6 @@ export interface Notifier {
   readonly function: lambda.IFunction;
   readonly deadLetterQueue: sqs.Queue;
   readonly alarm: cloudwatch.Alarm;
-}
-
-/** An ARN as cdk-nag prints it in a finding id: `Ref`s and `Fn::GetAtt`s become `<Name>`. */
-function nagArn(stack: Stack, arn: string): string {
-  const render = (node: unknown): string => {
-    if (typeof node === 'string') return node;
-    const o = node as Record<string, unknown>;
-    if ('Ref' in o) return `<${String(o.Ref)}>`;
-    if ('Fn::GetAtt' in o) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
-    if ('Fn::Join' in o) {
-      const [sep, parts] = o['Fn::Join'] as [string, unknown[]];
-      return parts.map(render).join(sep);
-    }
-    return JSON.stringify(node);
-  };
-  return render(stack.resolve(arn));
 }
 
 const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;

@@ -11,6 +11,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';
+import { allowPublish, channelTopicsJson } from './channel-topics';
 
 /**
  * State names of the escalation state machine: a contract (tests run the synthesized
@@ -91,14 +92,11 @@ export class Escalation extends Construct {
       throw new Error('Escalation ackUrl and linkSecret: give both (signed links) or neither (no links)');
     }
     const stack = Stack.of(this);
-    const topics = Object.entries(props.topics).flatMap(([name, topic]) => (topic ? [[name, topic] as const] : []));
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
     const environment: Record<string, string> = {
       MAIF_ALERT_TABLE: props.table.tableName,
-      MAIF_CHANNEL_TOPICS: stack.toJsonString(
-        Object.fromEntries(topics.map(([name, topic]) => [name, topic.topicArn])),
-      ),
+      MAIF_CHANNEL_TOPICS: channelTopicsJson(this, props.topics),
     };
     if (props.ackUrl !== undefined && props.linkSecret !== undefined) {
       environment.MAIF_ACK_URL = props.ackUrl;
@@ -123,10 +121,7 @@ export class Escalation extends Construct {
         resources: [props.table.tableArn],
       }),
     );
-    const topicArns = topics.map(([, topic]) => topic.topicArn);
-    if (topicArns.length > 0) {
-      kit.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: topicArns }));
-    }
+    allowPublish(kit.role, props.topics);
     // Publishing to a KMS-encrypted topic needs exactly these key actions (no wildcard actions).
     kit.role.addToPrincipalPolicy(
       new iam.PolicyStatement({

@@ -7,7 +7,6 @@
  */
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import type { CliCommand, CliContext } from '../../bin/maif-obs';
 import { isBusinessHours } from '../../lambdas/alerting/shared/calendar';
 import { compileRouter, groupKeyOf, routerConfigOf } from '../../lambdas/alerting/shared/routing';
@@ -15,6 +14,7 @@ import { type Alert, SEVERITIES, type Severity } from '../../lambdas/alerting/sh
 import { type Decision, decide } from '../../lambdas/router/decide';
 import { fingerprintOf, parseEvent } from '../../lambdas/router/intake';
 import { loadConfig } from '../dashboards/export-command';
+import { parseCommandLine } from '../private/cli-options';
 
 const OPTIONS = {
   at: { type: 'string' },
@@ -200,12 +200,7 @@ export function formatReport(report: RouteReport): string[] {
 }
 
 function parse(args: readonly string[]) {
-  try {
-    return parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true });
-  } catch (error) {
-    const gist = (error as Error).message.split('. ')[0].replace(/\.$/, '');
-    throw new Error(`${gist} (options: --at, --config, --env, --json)`);
-  }
+  return parseCommandLine(args, OPTIONS);
 }
 
 async function run(args: readonly string[], context: CliContext): Promise<number> {

@@ -14,7 +14,9 @@ import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { compileRouter, type RouterConfig } from '../../lambdas/alerting/shared/routing';
 import { ALARM_DETAIL_TYPE, KIT_DETAIL_TYPE, KIT_SOURCE } from '../../lambdas/router/intake';
+import { nagArn } from '../nag';
 import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';
+import { allowPublish, channelTopicsJson } from './channel-topics';
 
 /** Claim lease (15 s) + polling + a few DynamoDB and SNS calls fit well inside. */
 export const ROUTER_TIMEOUT = Duration.seconds(60);
@@ -107,9 +109,7 @@ export class AlertRouter extends Construct {
       environment: {
         MAIF_ALERT_TABLE: props.table.tableName,
         MAIF_ESCALATION_STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
-        MAIF_CHANNEL_TOPICS: Stack.of(this).toJsonString(
-          Object.fromEntries(Object.entries(props.topics).map(([channel, topic]) => [channel, topic.topicArn])),
-        ),
+        MAIF_CHANNEL_TOPICS: channelTopicsJson(this, props.topics),
         MAIF_ROUTER_DLQ_URL: this.deadLetterQueue.queueUrl,
         MAIF_NAMESPACE: props.namespace,
         MAIF_SERVICE: props.service,
@@ -144,10 +144,7 @@ export class AlertRouter extends Construct {
     kit.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
     );
-    const topicArns = Object.values(props.topics).map((topic) => topic.topicArn);
-    if (topicArns.length > 0) {
-      kit.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sns:Publish'], resources: topicArns }));
-    }
+    allowPublish(kit.role, props.topics);
     kit.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: [props.stateMachine.stateMachineArn] }),
     );
@@ -210,22 +207,6 @@ export class AlertRouter extends Construct {
     });
     if (props.alarmTopic) this.deadLetterAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
   }
-}
-
-/** An ARN as cdk-nag prints it in a finding id: `Ref`s and `Fn::GetAtt`s become `<Name>`. */
-function nagArn(stack: Stack, arn: string): string {
-  const render = (node: unknown): string => {
-    if (typeof node === 'string') return node;
-    const o = node as Record<string, unknown>;
-    if ('Ref' in o) return `<${String(o.Ref)}>`;
-    if ('Fn::GetAtt' in o) return `<${(o['Fn::GetAtt'] as string[]).join('.')}>`;
-    if ('Fn::Join' in o) {
-      const [sep, parts] = o['Fn::Join'] as [string, unknown];
-      return Array.isArray(parts) ? parts.map(render).join(sep) : JSON.stringify(node);
-    }
-    return JSON.stringify(node);
-  };
-  return render(stack.resolve(arn));
 }
 
 /** `arn:...:stateMachine:name` -> `arn:...:execution:name:*`, for a concrete ARN or a state machine of this app. */

@@ -6,12 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import type { CliCommand, CliContext } from '../../bin/maif-obs';
 import type { ResolvedConfig } from '../config';
 import { parseDuration } from '../config/durations';
 import { nearestNames } from '../dashboards/translate';
+import { parseCommandLine } from '../private/cli-options';
 import { compileAlerting } from './alarms';
 import type { MetricInfo } from './compile';
 import { type AlarmState, type AnomalyBand, evaluateAt } from './evaluator';
@@ -408,12 +408,7 @@ const OPTIONS = { config: { type: 'string' }, env: { type: 'string' } } as const
 const USAGE = 'maif-obs test-rules FILE... [--config FILE] [--env NAME]';
 
 async function run(args: readonly string[], context: CliContext): Promise<number> {
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof OPTIONS; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: [...args], options: OPTIONS, strict: true, allowPositionals: true });
-  } catch (error) {
-    throw new Error(`${(error as Error).message.split('. ')[0].replace(/\.$/, '')} (options: --config, --env)`);
-  }
+  const parsed = parseCommandLine(args, OPTIONS);
   if (parsed.positionals.length === 0) throw new Error(`no test file given (usage: ${USAGE})`);
   let failed = 0;
   let total = 0;

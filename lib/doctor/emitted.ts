@@ -91,14 +91,8 @@ const ALWAYS_EMITTED: readonly { readonly name: CatalogMetricName; readonly subj
   { name: 'heartbeat_received', subject: "the kit's own health" },
 ];
 
-interface Draft {
-  readonly name: string;
-  readonly kind: MetricKind;
-  readonly unit: string;
-  readonly labels: readonly string[];
-  readonly source: MetricSource;
-  readonly subject: string;
-}
+/** A metric before its label values and CloudWatch counts are worked out. */
+type Draft = Pick<EmittedMetric, 'name' | 'kind' | 'unit' | 'labels' | 'source' | 'subject'>;
 
 /** `{ group: { setting: bool } }` of the resolved configuration -> metrics turned on, with their setting's path. */
 function fromSettings(

@@ -3,8 +3,8 @@
  * time), a storage write (bytes, compression ratio), the stored count and size, and the business
  * metrics; traces the storage write as its own subsegment.
  */
-import { BadRequestError, type HttpEvent, type HttpResult, json, jsonBody, userOf } from './http';
-import { backend, faultOf, injectRuntimeFault, isBadRequest, rejected, timed } from './shared';
+import { BadRequestError, type HttpEvent, json, jsonBody } from './http';
+import { backend, serve, timed } from './shared';
 import { serviceTelemetry } from './telemetry';
 
 export const OPERATION = 'create_artifact';
@@ -36,55 +36,36 @@ function parseArtifact(event: HttpEvent): ArtifactInput {
   return { type, name, content };
 }
 
-export const createArtifact = wrap(async (event: HttpEvent): Promise<HttpResult> => {
-  const started = performance.now();
-  const userId = userOf(event);
-  let input: ArtifactInput;
-  let fault: ReturnType<typeof faultOf>;
-  try {
-    fault = faultOf(event);
-    input = parseArtifact(event);
-  } catch (error) {
-    if (isBadRequest(error)) return rejected(logger, OPERATION, userId, error);
-    throw error;
-  }
-  injectRuntimeFault(fault);
-  app.setActiveUsers(backend.touchUser(userId, Date.now()));
-  app.featureUsed(OPERATION);
-  logger.info('artifact_creation_started', { operation: OPERATION, user_id: userId, artifact_type: input.type });
-  try {
-    const { value: stored, ms: durationMs } = await tracer.startActiveSpan('storage_write', async (span) => {
-      span.setAttribute('artifact_type', input.type);
-      const result = await timed(() => backend.putArtifact(input, fault));
-      span.setAttribute('size_bytes', result.value.sizeBytes);
-      return result;
-    });
-    app.artifactCreated({ type: stored.type, sizeBytes: stored.sizeBytes, durationMs });
-    app.storageOperation({
-      operation: 'write',
-      bytes: stored.compressedBytes,
-      compressionRatio: stored.sizeBytes / stored.compressedBytes,
-    });
-    app.setArtifactCount(backend.artifactCount);
-    app.setStorageSize(backend.storedBytes);
-    app.dataQuality({ check: 'completeness', score: input.name === 'untitled' ? 0.8 : 1 });
-    logger.info('artifact_creation_completed', {
+export const createArtifact = wrap(
+  serve(
+    { logger, app },
+    {
       operation: OPERATION,
-      user_id: userId,
-      duration_ms: Math.round((performance.now() - started) * 100) / 100,
-      status: 'success',
-      artifact_id: stored.id,
-      size_bytes: stored.sizeBytes,
-    });
-    return json(201, { id: stored.id, type: stored.type, sizeBytes: stored.sizeBytes });
-  } catch (error) {
-    logger.error('artifact_creation_failed', {
-      operation: OPERATION,
-      user_id: userId,
-      duration_ms: Math.round((performance.now() - started) * 100) / 100,
-      status: 'error',
-      error,
-    });
-    return json(500, { error: 'the artifact could not be stored, try again' });
-  }
-});
+      logEvent: 'artifact_creation',
+      parse: parseArtifact,
+      startFields: (input) => ({ artifact_type: input.type }),
+      failure: 'the artifact could not be stored, try again',
+      run: async (input, fault) => {
+        const { value: stored, ms: durationMs } = await tracer.startActiveSpan('storage_write', async (span) => {
+          span.setAttribute('artifact_type', input.type);
+          const result = await timed(() => backend.putArtifact(input, fault));
+          span.setAttribute('size_bytes', result.value.sizeBytes);
+          return result;
+        });
+        app.artifactCreated({ type: stored.type, sizeBytes: stored.sizeBytes, durationMs });
+        app.storageOperation({
+          operation: 'write',
+          bytes: stored.compressedBytes,
+          compressionRatio: stored.sizeBytes / stored.compressedBytes,
+        });
+        app.setArtifactCount(backend.artifactCount);
+        app.setStorageSize(backend.storedBytes);
+        app.dataQuality({ check: 'completeness', score: input.name === 'untitled' ? 0.8 : 1 });
+        return {
+          result: json(201, { id: stored.id, type: stored.type, sizeBytes: stored.sizeBytes }),
+          fields: { artifact_id: stored.id, size_bytes: stored.sizeBytes },
+        };
+      },
+    },
+  ),
+);

@@ -4,8 +4,8 @@
  * the similarity computations of the deduplication check; traces both steps.
  */
 import { EMBEDDING_MODEL, SEARCH_INDEX } from './backend';
-import { BadRequestError, type HttpEvent, type HttpResult, json, jsonBody, userOf } from './http';
-import { backend, faultOf, injectRuntimeFault, isBadRequest, rejected, timed } from './shared';
+import { BadRequestError, type HttpEvent, json, jsonBody } from './http';
+import { backend, serve, timed } from './shared';
 import { serviceTelemetry } from './telemetry';
 
 export const OPERATION = 'generate_embedding';
@@ -31,56 +31,36 @@ function parseTexts(event: HttpEvent): readonly string[] {
   return texts as string[];
 }
 
-export const generateEmbedding = wrap(async (event: HttpEvent): Promise<HttpResult> => {
-  const started = performance.now();
-  const userId = userOf(event);
-  let texts: readonly string[];
-  let fault: ReturnType<typeof faultOf>;
-  try {
-    fault = faultOf(event);
-    texts = parseTexts(event);
-  } catch (error) {
-    if (isBadRequest(error)) return rejected(logger, OPERATION, userId, error);
-    throw error;
-  }
-  injectRuntimeFault(fault);
-  app.setActiveUsers(backend.touchUser(userId, Date.now()));
-  app.featureUsed(OPERATION);
-  logger.info('embedding_generation_started', { operation: OPERATION, user_id: userId, batch_size: texts.length });
-  try {
-    const { value: embedded, ms: generationMs } = await tracer.startActiveSpan('embedding_generation', (span) => {
-      span.setAttribute('model', EMBEDDING_MODEL);
-      span.setAttribute('batch_size', texts.length);
-      return timed(() => backend.embed(texts, fault));
-    });
-    app.embeddingsGenerated({ model: embedded.model, count: embedded.count, durationMs: generationMs });
-    app.similarityComputed({
-      model: embedded.model,
-      count: backend.similarityComputations(embedded.count * DEDUP_NEIGHBOURS),
-    });
-    const { ms: indexMs } = await tracer.startActiveSpan('index_update', (span) => {
-      span.setAttribute('index', SEARCH_INDEX);
-      return timed(() => backend.updateIndex(embedded.count));
-    });
-    app.indexUpdated({ index: SEARCH_INDEX, durationMs: indexMs });
-    const durationMs = performance.now() - started;
-    logger.info('embedding_generation_completed', {
+export const generateEmbedding = wrap(
+  serve(
+    { logger, app },
+    {
       operation: OPERATION,
-      user_id: userId,
-      duration_ms: Math.round(durationMs * 100) / 100,
-      status: 'success',
-      embeddings: embedded.count,
-      dimensions: embedded.dimensions,
-    });
-    return json(200, { model: embedded.model, count: embedded.count, dimensions: embedded.dimensions });
-  } catch (error) {
-    logger.error('embedding_generation_failed', {
-      operation: OPERATION,
-      user_id: userId,
-      duration_ms: Math.round((performance.now() - started) * 100) / 100,
-      status: 'error',
-      error,
-    });
-    return json(500, { error: 'embeddings could not be generated, try again' });
-  }
-});
+      logEvent: 'embedding_generation',
+      parse: parseTexts,
+      startFields: (texts) => ({ batch_size: texts.length }),
+      failure: 'embeddings could not be generated, try again',
+      run: async (texts, fault) => {
+        const { value: embedded, ms: generationMs } = await tracer.startActiveSpan('embedding_generation', (span) => {
+          span.setAttribute('model', EMBEDDING_MODEL);
+          span.setAttribute('batch_size', texts.length);
+          return timed(() => backend.embed(texts, fault));
+        });
+        app.embeddingsGenerated({ model: embedded.model, count: embedded.count, durationMs: generationMs });
+        app.similarityComputed({
+          model: embedded.model,
+          count: backend.similarityComputations(embedded.count * DEDUP_NEIGHBOURS),
+        });
+        const { ms: indexMs } = await tracer.startActiveSpan('index_update', (span) => {
+          span.setAttribute('index', SEARCH_INDEX);
+          return timed(() => backend.updateIndex(embedded.count));
+        });
+        app.indexUpdated({ index: SEARCH_INDEX, durationMs: indexMs });
+        return {
+          result: json(200, { model: embedded.model, count: embedded.count, dimensions: embedded.dimensions }),
+          fields: { embeddings: embedded.count, dimensions: embedded.dimensions },
+        };
+      },
+    },
+  ),
+);

@@ -5,8 +5,8 @@
  */
 
 import { SEARCH_INDEX } from './backend';
-import { BadRequestError, type HttpEvent, type HttpResult, json, userOf } from './http';
-import { backend, faultOf, injectRuntimeFault, isBadRequest, rejected, timed } from './shared';
+import { BadRequestError, type HttpEvent, json } from './http';
+import { backend, serve, timed } from './shared';
 import { serviceTelemetry } from './telemetry';
 
 export const OPERATION = 'semantic_search';
@@ -36,58 +36,40 @@ function parseQuery(event: HttpEvent): { readonly query: string; readonly limit:
   return { query, limit };
 }
 
-export const semanticSearch = wrap(async (event: HttpEvent): Promise<HttpResult> => {
-  const started = performance.now();
-  const userId = userOf(event);
-  let request: ReturnType<typeof parseQuery>;
-  let fault: ReturnType<typeof faultOf>;
-  try {
-    fault = faultOf(event);
-    request = parseQuery(event);
-  } catch (error) {
-    if (isBadRequest(error)) return rejected(logger, OPERATION, userId, error);
-    throw error;
-  }
-  injectRuntimeFault(fault);
-  app.setActiveUsers(backend.touchUser(userId, Date.now()));
-  app.featureUsed(OPERATION);
-  logger.debug('search_started', { operation: OPERATION, user_id: userId, query_length: request.query.length });
-  try {
-    const { value: outcome, ms: durationMs } = await tracer.startActiveSpan('vector_search', async (span) => {
-      span.setAttribute('index', SEARCH_INDEX);
-      const result = await timed(() => backend.search(request.query, request.limit, fault));
-      span.setAttribute('cache_hit', result.value.cacheHit);
-      span.setAttribute('result_count', result.value.results.length);
-      return result;
-    });
-    app.searchPerformed({
-      index: SEARCH_INDEX,
-      durationMs,
-      resultQuality: outcome.quality,
-      cacheHit: outcome.cacheHit,
-      cache: 'query_cache',
-    });
-    if (outcome.results.length > 0) {
-      app.artifactAccessed({ type: 'document', accessType: 'search' });
-      app.storageOperation({ operation: 'read', bytes: outcome.results.length * RESULT_RECORD_BYTES });
-    }
-    logger.info('search_completed', {
+export const semanticSearch = wrap(
+  serve(
+    { logger, app },
+    {
       operation: OPERATION,
-      user_id: userId,
-      duration_ms: Math.round((performance.now() - started) * 100) / 100,
-      status: 'success',
-      result_count: outcome.results.length,
-      cache_hit: outcome.cacheHit,
-    });
-    return json(200, { results: outcome.results, cached: outcome.cacheHit });
-  } catch (error) {
-    logger.error('search_failed', {
-      operation: OPERATION,
-      user_id: userId,
-      duration_ms: Math.round((performance.now() - started) * 100) / 100,
-      status: 'error',
-      error,
-    });
-    return json(500, { error: 'search is unavailable, try again' });
-  }
-});
+      logEvent: 'search',
+      parse: parseQuery,
+      startFields: (request) => ({ query_length: request.query.length }),
+      startLevel: 'debug',
+      failure: 'search is unavailable, try again',
+      run: async (request, fault) => {
+        const { value: outcome, ms: durationMs } = await tracer.startActiveSpan('vector_search', async (span) => {
+          span.setAttribute('index', SEARCH_INDEX);
+          const result = await timed(() => backend.search(request.query, request.limit, fault));
+          span.setAttribute('cache_hit', result.value.cacheHit);
+          span.setAttribute('result_count', result.value.results.length);
+          return result;
+        });
+        app.searchPerformed({
+          index: SEARCH_INDEX,
+          durationMs,
+          resultQuality: outcome.quality,
+          cacheHit: outcome.cacheHit,
+          cache: 'query_cache',
+        });
+        if (outcome.results.length > 0) {
+          app.artifactAccessed({ type: 'document', accessType: 'search' });
+          app.storageOperation({ operation: 'read', bytes: outcome.results.length * RESULT_RECORD_BYTES });
+        }
+        return {
+          result: json(200, { results: outcome.results, cached: outcome.cacheHit }),
+          fields: { result_count: outcome.results.length, cache_hit: outcome.cacheHit },
+        };
+      },
+    },
+  ),
+);

@@ -169,6 +169,11 @@ export class Tracer implements TracerApi, CaptureHost {
     return this.#dropped;
   }
 
+  /** True when spans also go to exporters besides X-Ray (there is something for `flush()` to send). */
+  get exporting(): boolean {
+    return this.#exporters.length > 0;
+  }
+
   /**
    * Sends what the exporters hold; resolves when they are done or after `timeoutMs`, never rejects.
    * `instrument()` calls it at the end of each invocation.
