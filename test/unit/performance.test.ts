@@ -190,7 +190,9 @@ describe('PerformanceTracer thresholds', () => {
     const kept: Buffer[] = [];
     await tracer.startActiveSpan('handle', () =>
       perf.measure('ingest', async () => {
-        kept.push(Buffer.alloc(BIG));
+        // filled, not zeroed: a zeroed 64 MB calloc maps untouched zero pages (RSS does not grow) and
+        // V8 may account the backing store only at its next GC, so neither measure would move
+        kept.push(Buffer.alloc(BIG, 1));
         cpuBound();
         await perf.ioContext('fetch', () => sleep(5));
         return kept[0].length;
