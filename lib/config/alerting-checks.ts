@@ -46,6 +46,20 @@ export function checkAlertPipeline(config: unknown, problems: Problem[]): void {
     });
   });
 
+  // escalation: false drops escalate actions; a rule left with only those would page nobody
+  if (at(alerting, 'escalation') === false) {
+    items(at(alerting, 'routing')).forEach((route, i) => {
+      const types = items(at(route, 'actions')).map((action) => at(action, 'type'));
+      if (types.includes('escalate') && !types.includes('notify')) {
+        problems.push({
+          path: ['alerting', 'routing', i, 'actions'],
+          message:
+            'has escalate actions and no notify action, so it notifies nobody while alerting.escalation is false (add a notify action, or set alerting.escalation: true)',
+        });
+      }
+    });
+  }
+
   const hours = at(alerting, 'businessHours');
   const start = at(hours, 'start');
   const end = at(hours, 'end');

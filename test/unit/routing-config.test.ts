@@ -38,6 +38,24 @@ describe('alert pipeline configuration', () => {
     ]);
   });
 
+  it('rejects a rule that only escalates when alerting.escalation is false, and accepts it otherwise', () => {
+    const routing = [
+      { condition: "severity == 'critical'", actions: [{ type: 'escalate', delay: '5m', to: 'on_call_manager' }] },
+      {
+        condition: 'true',
+        actions: [
+          { type: 'notify', channels: ['slack'] },
+          { type: 'escalate', delay: '5m', to: 'email' },
+        ],
+      },
+    ];
+
+    expect(problemsOf(withAlerting({ routing, escalation: false }))).toEqual([
+      'alerting.routing[0].actions: has escalate actions and no notify action, so it notifies nobody while alerting.escalation is false (add a notify action, or set alerting.escalation: true)',
+    ]);
+    expect(resolveConfig(withAlerting({ routing }), 'prod').alerting.routing).toHaveLength(2);
+  });
+
   it('rejects an escalation target naming an unknown channel', () => {
     const escalationTargets = { on_call_manager: { channels: ['pagerduty'] }, platform_team: { channels: ['teams'] } };
 

@@ -46,6 +46,22 @@ describe('routing rules', () => {
     ]);
   });
 
+  it('keeps only the notify level when alerting.escalation is false (the seed escalation_enabled=False)', () => {
+    const off = routerConfigOf(
+      resolveConfig({ ...example, alerting: { ...example.alerting, escalation: false } }, 'prod').alerting,
+    );
+    const critical = alert('system_down', 'critical', { team: 'platform' });
+
+    expect(config.escalation).toBe(true);
+    expect(config.repeat).toBe(2);
+    expect(off.escalation).toBe(false);
+    const plan = planRoute(critical, compileRouter(off), facts());
+    expect(plan.matched).toEqual([0]);
+    expect(plan.levels).toEqual([{ name: 'notify', channels: ['pagerduty', 'slack'], delaySeconds: 0 }]);
+    expect(plan.repeat).toBe(0);
+    expect(planRoute(critical, router, facts()).repeat).toBe(2);
+  });
+
   it('resolves a bare identifier to a label: team means labels.team', () => {
     const platform = planRoute(alert('high_latency', 'warning', { team: 'platform' }), router, facts());
     const infra = planRoute(alert('disk_space_low', 'warning', { team: 'infrastructure' }), router, facts());

@@ -43,6 +43,8 @@ export interface RouterConfig {
   }[];
   readonly escalationTargets: Readonly<Record<string, { readonly channels: readonly string[] }>>;
   readonly channels: readonly string[];
+  /** The seed's `escalation_enabled`: false keeps only the notify level (no escalate action, no repeat). */
+  readonly escalation?: boolean;
   readonly repeat: number;
   readonly businessHours: BusinessHours;
   readonly maintenance: readonly {
@@ -62,6 +64,7 @@ export function routerConfigOf(alerting: {
   inhibition: RouterConfig['inhibition'];
   escalationTargets: RouterConfig['escalationTargets'];
   channels: Readonly<Record<string, unknown>>;
+  escalation: boolean;
   repeat: number;
   businessHours: BusinessHours;
   maintenance: RouterConfig['maintenance'];
@@ -75,6 +78,7 @@ export function routerConfigOf(alerting: {
     channels: Object.entries(alerting.channels)
       .filter(([, v]) => v !== undefined)
       .map(([k]) => k),
+    escalation: alerting.escalation,
     repeat: alerting.repeat,
     businessHours: alerting.businessHours,
     maintenance: alerting.maintenance,
@@ -219,6 +223,7 @@ export function planRoute(alert: Alert, router: CompiledRouter, facts: RouteFact
     matched.push(route.index);
     if (router.config.routing[route.index]?.continue !== true) break;
   }
+  const escalates = router.config.escalation !== false;
   const first = new Set<string>();
   const levels: EscalationLevel[] = [];
   let suppress: RoutePlan['suppress'];
@@ -226,6 +231,7 @@ export function planRoute(alert: Alert, router: CompiledRouter, facts: RouteFact
     for (const action of router.config.routing[index]?.actions ?? []) {
       if (action.type === 'notify') for (const c of action.channels) first.add(c);
       else if (action.type === 'escalate') {
+        if (!escalates) continue;
         const channels = router.config.escalationTargets[action.to]?.channels ?? [action.to];
         levels.push({ name: action.to, channels: [...channels], delaySeconds: durationMs(action.delay) / 1000 });
       } else {
@@ -244,7 +250,7 @@ export function planRoute(alert: Alert, router: CompiledRouter, facts: RouteFact
     matched,
     levels:
       first.size > 0 || levels.length > 0 ? [{ name: 'notify', channels: [...first], delaySeconds: 0 }, ...levels] : [],
-    repeat: router.config.repeat,
+    repeat: escalates ? router.config.repeat : 0,
     ...(suppress ? { suppress } : {}),
     ...(rule ? { suppressedBy: rule.name, suppressAction: rule.action } : {}),
     ...(deferUntil !== undefined && deferUntil > facts.at ? { deferUntil } : {}),
