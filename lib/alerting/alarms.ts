@@ -196,7 +196,7 @@ export class AlertAlarms extends Construct {
           },
         });
         // The detector trains before the alarm reads its band.
-        cfn.addDependency(detector);
+        cfn.addResourceDependency(detector);
       }
     }
     for (const c of composites) {
@@ -209,7 +209,7 @@ export class AlertAlarms extends Construct {
       });
       for (const name of c.components) {
         const component = byName.get(name);
-        if (component) cfn.addDependency(component);
+        if (component) cfn.addResourceDependency(component);
       }
       const ref = cloudwatch.Alarm.fromAlarmArn(this, `${cid}Ref`, cfn.attrArn);
       this.alarms.push(ref);
