@@ -157,7 +157,7 @@ async function run(args: readonly string[], context: CliContext): Promise<number
       const s = sandbox.view.stats();
       const phase = sandbox.view.phase() || (sandbox.view.finished() ? 'finished' : 'starting');
       process.stderr.write(
-        `\r\x1b[2K[${elapsed(clock.now(), clock.settings.simStartMs)}] ${phase} · ${s.invocations} invocations (${s.invocationErrors} errors) · ${s.logEvents} log events · ${s.segments} segments · ${s.alarmsInAlarm} in ALARM · ${s.notifications} notifications`,
+        `\r\x1b[2K[${elapsed(clock.now(), clock.settings.simStartMs)}] ${phase} · ${s.invocations} invocations (${s.serverErrors} 5xx, ${s.invocationErrors} function errors) · ${s.logEvents} log events · ${s.segments} segments · ${s.alarmsInAlarm} in ALARM · ${s.notifications} notifications`,
       );
       progressShown = true;
     }

@@ -645,6 +645,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     return {
       invocations: r.invocations - warmStats.invocations,
       invocationErrors: r.errors - warmStats.errors,
+      serverErrors: r.serverErrors - warmStats.serverErrors,
       coldStarts: r.coldStarts - warmStats.coldStarts,
       logEvents: logs.lines,
       emfDocuments: logs.emfDocuments,

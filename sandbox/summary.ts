@@ -91,7 +91,7 @@ export function summaryLines(sandbox: Pick<Sandbox, 'journal' | 'received' | 'pr
   out.push(
     `Escalations stopped by an acknowledgement or resolution: ${stopped}`,
     `Receivers got: slack ${r.slack}, pagerduty ${r.pagerduty}, e-mail ${r.email}`,
-    `Service: ${s.invocations} invocations (${s.invocationErrors} errors, ${s.coldStarts} cold starts), ${s.logEvents} log events, ${s.emfDocuments} EMF documents, ${s.segments} X-Ray segments, ${s.deadLettered} dead letters`,
+    `Service: ${s.invocations} invocations (${s.serverErrors} answered 5xx, ${s.invocationErrors} function errors, ${s.coldStarts} cold starts after warm-up), ${s.logEvents} log events, ${s.emfDocuments} EMF documents, ${s.segments} X-Ray segments, ${s.deadLettered} dead letters`,
   );
   const problems = sandbox.problems();
   if (problems.length > 0) {

@@ -91,7 +91,10 @@ export interface TraceSummary {
 /** Counters shown on the progress line and the page. */
 export interface SandboxStats {
   readonly invocations: number;
+  /** Function errors: the handler threw or timed out (Lambda's Errors metric). */
   readonly invocationErrors: number;
+  /** Invocations that answered an HTTP 5xx (a success for Lambda, an error for the caller). */
+  readonly serverErrors: number;
   readonly coldStarts: number;
   readonly logEvents: number;
   readonly emfDocuments: number;

@@ -70,7 +70,10 @@ export interface InvokeResult {
 
 export interface LambdaStats {
   readonly invocations: number;
+  /** Function errors (the handler threw or timed out): Lambda's Errors metric. */
   readonly errors: number;
+  /** Invocations that returned an HTTP 5xx response (not function errors for Lambda). */
+  readonly serverErrors: number;
   readonly coldStarts: number;
   readonly running: number;
   readonly queued: number;
@@ -180,6 +183,7 @@ export class LocalLambda {
   #invocations = 0;
   #errors = 0;
   #coldStarts = 0;
+  #serverErrors = 0;
 
   private constructor(options: LambdaRuntimeOptions, specs: Required<FunctionSpec>[], bundle: LambdaBundle) {
     this.#options = options;
@@ -239,7 +243,14 @@ export class LocalLambda {
       queued += pool.queue.length;
       for (const instance of pool.instances) if (instance.current !== undefined) running++;
     }
-    return { invocations: this.#invocations, errors: this.#errors, coldStarts: this.#coldStarts, running, queued };
+    return {
+      invocations: this.#invocations,
+      errors: this.#errors,
+      serverErrors: this.#serverErrors,
+      coldStarts: this.#coldStarts,
+      running,
+      queued,
+    };
   }
 
   /**
@@ -494,6 +505,7 @@ export class LocalLambda {
     if (pending.timer) clearTimeout(pending.timer);
     this.#invocations++;
     if (!result.ok) this.#errors++;
+    if (result.statusCode !== undefined && result.statusCode >= 500) this.#serverErrors++;
     if (result.coldStart) this.#coldStarts++;
     pending.resolve(result);
   }

@@ -107,6 +107,10 @@ describe('sandbox page in Chromium', () => {
       .first()
       .waitFor({ timeout: 60_000 });
 
+    // the burst's 500s show on the page's counters (they are no Lambda function errors)
+    const served5xx = await page.getByTestId('counter-server-errors').textContent();
+    expect(Number((served5xx ?? '').replace(/\D/g, ''))).toBeGreaterThan(0);
+
     const journal = sandbox.journal();
     expect(journal.some((e) => e.kind === 'ack' && e.fingerprint === fingerprint)).toBe(true);
     const escalatedAfterAck = journal.filter(

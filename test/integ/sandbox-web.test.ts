@@ -100,6 +100,7 @@ function sandboxView(overrides: Partial<SandboxView> = {}): SandboxView {
     stats: () => ({
       invocations: 1800,
       invocationErrors: 12,
+      serverErrors: 40,
       coldStarts: 3,
       logEvents: 4000,
       emfDocuments: 1800,

@@ -49,6 +49,9 @@ describe('sandbox, default scenario (incident) on the example configuration', ()
     const s = sandbox.view.stats();
     expect(s.deadLettered).toBe(0);
     expect(s.invocations).toBeGreaterThan(1000);
+    // every createArtifact of the 19-minute burst answers 500; a success for Lambda (not a function error)
+    expect(s.serverErrors).toBeGreaterThan(100);
+    expect(s.serverErrors).toBeLessThan(s.invocations / 2);
     // the handlers answer 500 during the burst (not invocation errors); their ERROR lines reach the
     // aggregator, whose detect_errors rule sends kit alerts to the router
     expect(
@@ -138,5 +141,7 @@ describe('sandbox, default scenario (incident) on the example configuration', ()
     expect(text).toContain('maif-dev-availability_slo_page');
     expect(text).toMatch(/pagerduty\s+firing/);
     expect(text).toContain('What was acknowledged or silenced (0)');
+    const { serverErrors, invocationErrors } = sandbox.view.stats();
+    expect(text).toContain(`(${serverErrors} answered 5xx, ${invocationErrors} function errors,`);
   });
 });

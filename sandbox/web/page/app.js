@@ -147,6 +147,7 @@
     const s = snap.stats;
     const counters = {
       'counter-invocations': s.invocations,
+      'counter-server-errors': s.serverErrors,
       'counter-errors': s.invocationErrors,
       'counter-cold-starts': s.coldStarts,
       'counter-log-events': s.logEvents,
