@@ -71,7 +71,9 @@ export function sliSeries(slo: Slo, ctx: CompileContext, period: number): SliSer
       slo.operation === undefined
         ? ref('m2', 'http_requests_total', 'Sum')
         : ref('m2', 'http_request_duration_seconds', 'SampleCount');
-    return { metrics: [ref('m1', 'http_request_errors_total', 'Sum'), total], expression: 'm1 / m2' };
+    // A period with requests and no error has no error datapoint: FILL reads it as 0, so the bad
+    // fraction is 0 rather than missing, and the alarm does not fall back on an older, bad datapoint.
+    return { metrics: [ref('m1', 'http_request_errors_total', 'Sum'), total], expression: 'FILL(m1, 0) / m2' };
   }
   if (slo.latencyThreshold === undefined)
     fail(slo, `'${slo.name}' is a latency SLO and needs latencyThreshold (e.g. '300ms')`);

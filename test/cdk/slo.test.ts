@@ -2,6 +2,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AlertAlarms } from '../../lib/alerting/alarms';
 import { compileContext } from '../../lib/alerting/compile';
+import { replay } from '../../lib/alerting/evaluator';
+import { MetricStore } from '../../lib/alerting/evaluator-store';
 import { compileSlo, errorBudgetWidgets } from '../../lib/alerting/slo';
 import { decodeAlarmDescription } from '../../lib/alerting/spec';
 import { resolveConfig } from '../../lib/config';
@@ -75,7 +77,7 @@ describe('SLO burn-rate alarms', () => {
             Metric: Match.objectLike({ MetricName: 'http_requests_total' }),
           }),
         }),
-        Match.objectLike({ Id: 'e1', Expression: 'm1 / m2', ReturnData: true }),
+        Match.objectLike({ Id: 'e1', Expression: 'FILL(m1, 0) / m2', ReturnData: true }),
       ],
     });
   });
@@ -154,9 +156,53 @@ describe('SLO burn-rate alarms', () => {
     const stack = new Stack(new App(), 'Widgets');
     const widgets = errorBudgetWidgets(slos, ctx);
     const body = JSON.stringify(stack.resolve(widgets.map((w) => w.toJson())));
-    expect(body).toContain('100 * (1 - (m1 / m2) / 0.001)');
+    expect(body).toContain('100 * (1 - (FILL(m1, 0) / m2) / 0.001)');
     expect(body).toContain('((100 - m1) / 100) / 0.01');
     expect(body).toContain('"setPeriodToTimeRange":true');
     expect(body).toContain('"value":14.4');
+  });
+});
+
+describe('SLO burn-rate alarms once the errors stop', () => {
+  it('the short window returns to OK within its window: a period with requests and no error is a 0 bad fraction', () => {
+    const { specs } = compileSlo(slos[0], ctx);
+    const short = specs.find((s) => s.ruleName === 'availability_burn6x_30m');
+    if (!short) throw new Error('no availability_burn6x_30m alarm');
+    const dims = short.metrics[0].dimensions;
+    const store = new MetricStore();
+    const t0 = Date.UTC(2026, 0, 1);
+    const MIN = 60_000;
+    for (let minute = 0; minute < 150; minute++) {
+      const timestamp = t0 + minute * MIN + 1_000;
+      store.add({
+        namespace: ctx.namespace,
+        metricName: 'http_requests_total',
+        dimensions: dims,
+        timestamp,
+        value: 100,
+      });
+      // errors only in minutes 10-29; the counter is not written at all in the other minutes
+      if (minute >= 10 && minute < 30) {
+        const value = 10;
+        store.add({
+          namespace: ctx.namespace,
+          metricName: 'http_request_errors_total',
+          dimensions: dims,
+          timestamp,
+          value,
+        });
+      }
+    }
+
+    const { transitions } = replay(short, store, t0 + MIN, t0 + 150 * MIN, MIN);
+
+    expect(transitions.map((t) => t.to)).toEqual(['OK', 'ALARM', 'OK']);
+    // without FILL, the newest period would be missing and the alarm would read the burst's period
+    // (the N most recent existing datapoints of its 3-period range) for up to 90 minutes
+    const [, fired, cleared] = transitions;
+    expect((fired.time - t0) / MIN).toBeGreaterThan(10);
+    expect((fired.time - t0) / MIN).toBeLessThanOrEqual(12);
+    expect((cleared.time - t0) / MIN).toBeGreaterThan(30);
+    expect((cleared.time - t0) / MIN).toBeLessThanOrEqual(61);
   });
 });
