@@ -84,6 +84,15 @@ function coldRequire(file: string): number {
   return median(times);
 }
 
+/** Runs bench/`file` with tsx: its Markdown section, the tail of its stderr if it failed, '' if absent. */
+function runScript(file: string, title: string): string {
+  const path = join(ROOT, 'bench', file);
+  if (!existsSync(path)) return '';
+  console.log(`${title}...`);
+  const r = spawnSync(process.execPath, ['--import', 'tsx', path], { cwd: ROOT, encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim() : `failed: ${r.stderr.slice(-500)}`;
+}
+
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const fmtNs = (ns: number | undefined) =>
   ns === undefined ? 'n/a' : ns >= 1000 ? `${(ns / 1000).toFixed(2)} µs` : `${ns.toFixed(1)} ns`;
@@ -155,25 +164,8 @@ function main(): void {
     layer: coldRequire(sizes.layer),
   };
 
-  let aggregator = '';
-  if (existsSync(join(ROOT, 'bench', 'log-aggregator.ts'))) {
-    console.log('log aggregator...');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'log-aggregator.ts')], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    aggregator = r.status === 0 ? r.stdout.trim() : `failed: ${r.stderr.slice(-500)}`;
-  }
-
-  let sandbox = '';
-  if (existsSync(join(ROOT, 'bench', 'sandbox-startup.ts'))) {
-    console.log('sandbox startup...');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench', 'sandbox-startup.ts')], {
-      cwd: ROOT,
-      encoding: 'utf8',
-    });
-    sandbox = r.status === 0 ? r.stdout.trim() : `failed: ${r.stderr.slice(-500)}`;
-  }
+  const aggregator = runScript('log-aggregator.ts', 'log aggregator');
+  const sandbox = runScript('sandbox-startup.ts', 'sandbox startup');
 
   const now = new Date().toISOString();
   const report = [

@@ -8,10 +8,13 @@
 import { spawn } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { SANDBOX_CACHE_DIR } from '../sandbox/synth';
 
 const ROOT = join(__dirname, '..');
 const RUNS = 3;
 const GOAL_MS = 10_000;
+/** Readiness polls, 50 ms apart: a minute and more, with the requests' own time. */
+const POLLS = 1200;
 
 interface Startup {
   readonly url: number;
@@ -41,17 +44,23 @@ async function once(): Promise<Startup> {
     },
   );
   let out = '';
+  let err = '';
   child.stdout.on('data', (c: Buffer) => {
     out += c.toString('utf8');
   });
+  // read, so a chatty child never blocks on a full pipe, and kept for the failure message
+  child.stderr.on('data', (c: Buffer) => {
+    err += c.toString('utf8');
+  });
+  const output = () => `stdout:\n${out}\nstderr:\n${err}`;
   const exited = new Promise<void>((done) => child.on('exit', () => done()));
   try {
     let base = '';
     let urlAt = 0;
     let chartAt = 0;
     let pipelineAt = 0;
-    for (let i = 0; i < 1200 && (chartAt === 0 || pipelineAt === 0); i++) {
-      if (child.exitCode !== null) throw new Error(`sandbox exited: ${out}`);
+    for (let i = 0; i < POLLS && (chartAt === 0 || pipelineAt === 0); i++) {
+      if (child.exitCode !== null) throw new Error(`sandbox exited (code ${child.exitCode}); ${output()}`);
       if (!base) {
         const m = /(http:\/\/127\.0\.0\.1:\d+)/.exec(out);
         if (m) {
@@ -68,6 +77,14 @@ async function once(): Promise<Startup> {
       }
       await new Promise((r) => setTimeout(r, 50));
     }
+    // a 0 would print as '0.00 s' and meet the goal: a sandbox that never got ready is a failure
+    if (chartAt === 0 || pipelineAt === 0) {
+      const chart = chartAt ? 'seen' : 'not seen';
+      const pipeline = pipelineAt ? 'up' : 'not up';
+      throw new Error(
+        `sandbox not ready after ${POLLS} polls (page URL ${base || 'not printed'}, chart with data ${chart}, alert pipeline ${pipeline}); ${output()}`,
+      );
+    }
     return { url: urlAt, firstChart: chartAt, pipeline: pipelineAt };
   } finally {
     child.kill('SIGINT');
@@ -76,7 +93,7 @@ async function once(): Promise<Startup> {
 }
 
 async function main(): Promise<void> {
-  rmSync(join(ROOT, 'build', 'sandbox'), { recursive: true, force: true });
+  rmSync(SANDBOX_CACHE_DIR, { recursive: true, force: true });
   const cold = await once();
   const warm: Startup[] = [];
   for (let i = 0; i < RUNS; i++) warm.push(await once());
@@ -91,7 +108,7 @@ async function main(): Promise<void> {
       `| first start (no synth cache, as on a fresh clone) | ${s(cold.url)} | ${s(cold.firstChart)} | ${s(cold.pipeline)} |`,
       `| later starts (median of ${RUNS}, synthesized template cached) | ${s(median('url'))} | ${s(firstChart)} | ${s(median('pipeline'))} |`,
       '',
-      `Goal: first chart under ${GOAL_MS / 1000} s: ${Math.max(cold.firstChart, firstChart) < GOAL_MS ? 'met' : 'not met'} (worst of the runs: ${s(Math.max(cold.firstChart, ...warm.map((w) => w.firstChart)))}).`,
+      `Goal: first chart under ${GOAL_MS / 1000} s, judged on the first start (no synth cache, the slowest case): ${cold.firstChart < GOAL_MS ? 'met' : 'not met'} (${s(cold.firstChart)}).`,
     ].join('\n'),
   );
 }

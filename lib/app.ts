@@ -1,19 +1,10 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import type { App } from 'aws-cdk-lib';
 import { ConfigError, type ObservabilityConfig, resolveConfig } from './config';
 import { addNagChecks } from './nag';
 import { MaifObservabilityStack, stackName } from './stack';
 
-export const DEFAULT_CONFIG_FILE = 'observability.config.ts' as const;
-
-/** Loads a configuration module (`export default defineConfig({...})`; TypeScript needs tsx or ts-node). */
-export function loadConfigFile(file: string, cwd: string = process.cwd()): ObservabilityConfig {
-  const path = resolve(cwd, file);
-  if (!existsSync(path)) throw new ConfigError([`config: '${file}' does not exist (looked for ${path})`]);
-  const loaded = require(path) as { default?: ObservabilityConfig } & ObservabilityConfig;
-  return loaded.default ?? loaded;
-}
+// The loaders live in a CDK-free module so the commands can load a configuration without the constructs.
+export { DEFAULT_CONFIG_FILE, loadConfig, loadConfigFile } from './config/load';
 
 export interface BuildAppOptions {
   readonly config: ObservabilityConfig;

@@ -177,7 +177,14 @@ function traceExportersJson(exporters: readonly ExporterConfig[]): string {
   return json;
 }
 
-function validate(options: InstrumentFunctionOptions): TraceSampling {
+/** The checked options the function's environment is built from. */
+interface Validated {
+  readonly sampling: TraceSampling;
+  /** `MAIF_TRACE_EXPORTERS`; undefined when no exporter beside X-Ray is enabled. */
+  readonly exportersJson: string | undefined;
+}
+
+function validate(options: InstrumentFunctionOptions): Validated {
   for (const field of ['service', 'namespace', 'environment'] as const) {
     const value = options[field];
     if (!Token.isUnresolved(value) && (typeof value !== 'string' || value.trim() === '')) {
@@ -187,8 +194,8 @@ function validate(options: InstrumentFunctionOptions): TraceSampling {
   const sampling = options.sampling ?? DEFAULT_TRACE_SAMPLING;
   for (const [priority, rate] of Object.entries(sampling)) checkRate(`sampling.${priority}`, rate);
   if (options.debugSampleRate !== undefined) checkRate('debugSampleRate', options.debugSampleRate);
-  traceExportersJson(traceExporters(options.exporters));
-  return sampling;
+  const exporters = traceExporters(options.exporters);
+  return { sampling, exportersJson: exporters.length > 0 ? traceExportersJson(exporters) : undefined };
 }
 
 function runtimeAllowed(layer: lambda.ILayerVersion, runtime: lambda.Runtime): boolean {
@@ -264,7 +271,7 @@ export function subscribeToAggregator(
 export function instrumentFunction(fn: lambda.Function, options: InstrumentFunctionOptions): InstrumentedFunction {
   const done = instrumented.get(fn);
   if (done !== undefined) return done;
-  const sampling = validate(options);
+  const { sampling, exportersJson } = validate(options);
   if (!runtimeAllowed(options.layer, fn.runtime)) {
     const allowed = (options.layer.compatibleRuntimes ?? []).map((runtime) => runtime.name).join(', ');
     throw new Error(
@@ -289,8 +296,7 @@ export function instrumentFunction(fn: lambda.Function, options: InstrumentFunct
     [INSTRUMENTATION_ENV.traceSampling]: JSON.stringify(sampling),
   };
   if (options.debugSampleRate !== undefined) env[INSTRUMENTATION_ENV.debugSampleRate] = String(options.debugSampleRate);
-  const exporters = traceExporters(options.exporters);
-  if (exporters.length > 0) env[INSTRUMENTATION_ENV.traceExporters] = traceExportersJson(exporters);
+  if (exportersJson !== undefined) env[INSTRUMENTATION_ENV.traceExporters] = exportersJson;
   for (const [name, value] of Object.entries(env)) fn.addEnvironment(name, value);
 
   cfn.tracingConfig = { mode: lambda.Tracing.ACTIVE };

@@ -8,7 +8,6 @@
  * node-to-node encryption, HTTPS only, TLS 1.2+, slow and error logs to CloudWatch Logs, access
  * policy limited to the delivery role and this account's IAM principals).
  */
-import { createHash } from 'node:crypto';
 import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
@@ -20,24 +19,18 @@ import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { type ArchitectureName, KitFunction, type RuntimeName } from './private/kit-function';
-
-export const OPENSEARCH_DEFAULTS = {
-  instanceType: 't3.small.search',
-  instanceCount: 1,
-  volumeGb: 10,
-  engineVersion: 'OpenSearch_2.19',
-  failedDocumentsDays: 30,
-} as const;
+import {
+  isOpenSearchInstanceCount,
+  OPENSEARCH_DEFAULTS,
+  OPENSEARCH_ENGINE_VERSION_RE,
+  OPENSEARCH_INSTANCE_TYPE_RE,
+  OPENSEARCH_LIMITS,
+} from './private/opensearch-limits';
+import { shortenWithHash } from './private/shorten';
 
 /** OpenSearch domain names: 3 to 28 characters, lowercase letters, digits and hyphens, a letter first. */
 const DOMAIN_NAME_RE = /^[a-z][a-z0-9-]{2,27}$/;
-const INSTANCE_TYPE_RE = /^[a-z][a-z0-9-]*\.[a-z0-9]+\.search$/;
-const ENGINE_VERSION_RE = /^OpenSearch_\d+\.\d+$/;
 const MAX_DOMAIN_NAME = 28;
-/** gp3's smallest volume; each instance type has its own largest, which OpenSearch checks. */
-const MIN_VOLUME_GB = 10;
-const MAX_VOLUME_GB = 24_576;
-const MAX_INSTANCES = 80;
 
 /** Firehose buffers up to 60 s or 5 MB before a bulk request: near real time, few requests. */
 const DELIVERY_BUFFER = { intervalInSeconds: 60, sizeInMBs: 5 } as const;
@@ -84,11 +77,7 @@ export interface LogOpenSearchProps {
 
 /** `<service>-<environment>-logs`, or, when longer than 28 characters, a prefix of it and a hash of it. */
 export function defaultDomainName(service: string, environment: string): string {
-  const full = `${service}-${environment}-logs`;
-  if (full.length <= MAX_DOMAIN_NAME) return full;
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 8);
-  const prefix = full.slice(0, MAX_DOMAIN_NAME - hash.length - 1).replace(/-+$/, '');
-  return `${prefix}-${hash}`;
+  return shortenWithHash(`${service}-${environment}-logs`, MAX_DOMAIN_NAME, { hashLength: 8, trimHyphens: true });
 }
 
 function validate(props: LogOpenSearchProps, domainName: string): void {
@@ -97,14 +86,10 @@ function validate(props: LogOpenSearchProps, domainName: string): void {
     throw new Error(`LogOpenSearch ${field}: ${shown} is not ${allowed}`);
   };
   const count = props.instanceCount ?? OPENSEARCH_DEFAULTS.instanceCount;
-  if (
-    !Number.isInteger(count) ||
-    count < 1 ||
-    count > MAX_INSTANCES ||
-    (count > 1 && count % 2 !== 0 && count % 3 !== 0)
-  ) {
-    fail('instanceCount', count, `1, an even number or a multiple of 3, from 1 to ${MAX_INSTANCES}`);
+  if (!isOpenSearchInstanceCount(count)) {
+    fail('instanceCount', count, `1, an even number or a multiple of 3, from 1 to ${OPENSEARCH_LIMITS.MAX_INSTANCES}`);
   }
+  const { MIN_VOLUME_GB, MAX_VOLUME_GB } = OPENSEARCH_LIMITS;
   const volume = props.volumeGb ?? OPENSEARCH_DEFAULTS.volumeGb;
   if (!Number.isInteger(volume) || volume < MIN_VOLUME_GB || volume > MAX_VOLUME_GB) {
     fail('volumeGb', volume, `a whole number of GB from ${MIN_VOLUME_GB} to ${MAX_VOLUME_GB}`);
@@ -113,11 +98,11 @@ function validate(props: LogOpenSearchProps, domainName: string): void {
     ['instanceType', props.instanceType],
     ['dedicatedMasterType', props.dedicatedMasterType],
   ] as const) {
-    if (value !== undefined && !INSTANCE_TYPE_RE.test(value)) {
+    if (value !== undefined && !OPENSEARCH_INSTANCE_TYPE_RE.test(value)) {
       fail(field, value, 'an OpenSearch instance type (e.g. t3.small.search)');
     }
   }
-  if (props.engineVersion !== undefined && !ENGINE_VERSION_RE.test(props.engineVersion)) {
+  if (props.engineVersion !== undefined && !OPENSEARCH_ENGINE_VERSION_RE.test(props.engineVersion)) {
     fail('engineVersion', props.engineVersion, "an OpenSearch engine version (e.g. 'OpenSearch_2.19')");
   }
   if (!DOMAIN_NAME_RE.test(domainName)) {

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import * as xray from 'aws-cdk-lib/aws-xray';
 import { Construct } from 'constructs';
 import type { TraceSampling } from './instrument-function';
+import { shortenWithHash } from './private/shorten';
 
 /**
  * The sampling contract between these rules and the tracer.
@@ -53,9 +53,7 @@ export function samplingUrlPath(environment: string, priority: string): string {
 /** `<service>-<environment>-<priority>`, cut to 32 characters with a hash suffix when longer. */
 export function samplingRuleName(service: string, environment: string, priority: string): string {
   const full = `${service}-${environment}-${priority}`.replace(/[^A-Za-z0-9_-]/g, '-');
-  if (full.length <= MAX_RULE_NAME_LENGTH) return full;
-  const hash = createHash('sha256').update(full).digest('hex').slice(0, 6);
-  return `${full.slice(0, MAX_RULE_NAME_LENGTH - hash.length - 1)}-${hash}`;
+  return shortenWithHash(full, MAX_RULE_NAME_LENGTH, { hashLength: 6 });
 }
 
 /**

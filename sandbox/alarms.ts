@@ -8,7 +8,7 @@
  * weeks of data, which the sandbox does not have (they are listed as skipped).
  */
 import { randomUUID } from 'node:crypto';
-import { type AlarmState, evaluateAt } from '../lib/alerting/evaluator';
+import { type AlarmState, replay } from '../lib/alerting/evaluator';
 import type { MetricStore } from '../lib/alerting/evaluator-store';
 import type { CompositeAlarmSpec } from '../lib/alerting/slo';
 import type { AlarmSpec } from '../lib/alerting/spec';
@@ -62,7 +62,6 @@ interface Tracked {
 
 interface TrackedComposite {
   readonly spec: CompositeAlarmSpec;
-  readonly rule: CompositeRule;
   state: AlarmState;
   reason: string;
   changedAt: number;
@@ -94,7 +93,6 @@ export class AlarmLoop {
     this.skipped = options.specs.filter((s) => s.kind === 'anomaly').map((s) => s.alarmName);
     this.#composites = options.composites.map((spec) => ({
       spec,
-      rule: parseCompositeRule(spec.alarmRule),
       state: 'INSUFFICIENT_DATA',
       reason: 'Unchecked: Initial alarm creation',
       changedAt: 0,
@@ -128,70 +126,29 @@ export class AlarmLoop {
       if (boundary <= a.lastBoundary) continue;
       // A late tick evaluates the boundaries it missed, in order (at most a few: the loop runs often).
       const first = a.lastBoundary === 0 ? boundary : Math.max(a.lastBoundary + cadence, boundary - 5 * cadence);
-      for (let t = first; t <= boundary; t += cadence) {
-        const evaluation = evaluateAt(a.spec, this.#options.store, t, { previousState: a.state });
-        if (evaluation.state !== a.state) {
-          changes.push(
-            this.#change(
-              a.spec.alarmName,
-              a.spec.ruleName,
-              a.spec.severity,
-              a.spec.description,
-              a.state,
-              evaluation.state,
-              evaluation.reason,
-              t,
-              a,
-            ),
-          );
-          a.state = evaluation.state;
-          a.reason = evaluation.reason;
-          a.changedAt = t;
-        }
-      }
+      const run = replay(a.spec, this.#options.store, first, boundary, cadence, { initialState: a.state });
+      for (const t of run.transitions) changes.push(this.#change(a, t.to, t.reason, t.time));
       a.lastBoundary = boundary;
     }
     if (changes.length > 0 || this.#composites.some((c) => c.state === 'INSUFFICIENT_DATA')) {
-      const byName = new Map(this.#alarms.map((a) => [a.spec.alarmName, a.state]));
+      // A component not in ALARM (INSUFFICIENT_DATA, or not evaluated here) fails its group, as in CloudWatch.
+      const inAlarm = new Set(this.#alarms.filter((a) => a.state === 'ALARM').map((a) => a.spec.alarmName));
       for (const c of this.#composites) {
-        const value = c.rule((name) => byName.get(name));
-        const next: AlarmState = value === undefined ? 'INSUFFICIENT_DATA' : value ? 'ALARM' : 'OK';
+        const next: AlarmState = c.spec.anyOf.some((group) => group.every((name) => inAlarm.has(name)))
+          ? 'ALARM'
+          : 'OK';
         if (next === c.state) continue;
         const reason = `Composite rule ${next === 'ALARM' ? 'is true' : 'is false'}: ${c.spec.alarmRule}`;
-        changes.push(
-          this.#change(
-            c.spec.alarmName,
-            c.spec.ruleName,
-            c.spec.severity,
-            c.spec.description,
-            c.state,
-            next,
-            reason,
-            now,
-            c,
-            c.spec.alarmRule,
-          ),
-        );
-        c.state = next;
-        c.reason = reason;
-        c.changedAt = now;
+        changes.push(this.#change(c, next, reason, now));
       }
     }
     return changes;
   }
 
-  #change(
-    alarmName: string,
-    ruleName: string,
-    severity: string,
-    description: string,
-    from: AlarmState,
-    to: AlarmState,
-    reason: string,
-    at: number,
-    previous: { reason: string; changedAt: number },
-    alarmRule?: string,
-  ): AlarmChange {
+  /** Moves `tracked` to `to` at `at`; returns the change, with the event CloudWatch sends for it. */
+  #change(tracked: Tracked | TrackedComposite, to: AlarmState, reason: string, at: number): AlarmChange {
+    const { spec, state: from } = tracked;
+    const { alarmName, ruleName, severity, description } = spec;
     const { region, account } = this.#options;
     const time = new Date(at).toISOString();
     const event: AlarmStateChangeEvent = {
@@ -206,82 +163,13 @@ export class AlarmLoop {
       detail: {
         alarmName,
         state: { value: to, reason, timestamp: time },
-        previousState: { value: from, reason: previous.reason, timestamp: new Date(previous.changedAt).toISOString() },
-        configuration: { description, ...(alarmRule !== undefined ? { alarmRule } : {}) },
+        previousState: { value: from, reason: tracked.reason, timestamp: new Date(tracked.changedAt).toISOString() },
+        configuration: { description, ...('alarmRule' in spec ? { alarmRule: spec.alarmRule } : {}) },
       },
     };
+    tracked.state = to;
+    tracked.reason = reason;
+    tracked.changedAt = at;
     return { alarmName, ruleName, severity, from, to, reason, at, event };
   }
-}
-
-/** A composite alarm rule: true / false, or undefined when a component it needs has no state yet. */
-export type CompositeRule = (stateOf: (alarmName: string) => AlarmState | undefined) => boolean | undefined;
-
-/**
- * Parses the composite alarm rule language the kit emits and CloudWatch documents:
- * `ALARM("name")`, `OK("name")`, `INSUFFICIENT_DATA("name")`, `TRUE`, `FALSE`, `AND`, `OR`, `NOT`,
- * parentheses. A component still INSUFFICIENT_DATA makes ALARM(..) false, as in CloudWatch.
- */
-export function parseCompositeRule(source: string): CompositeRule {
-  const tokens = source.match(/\(|\)|"(?:[^"\\]|\\.)*"|[A-Z_]+|\S/g) ?? [];
-  let i = 0;
-  const fail = (what: string): never => {
-    throw new Error(`composite alarm rule '${source}': ${what} at token ${i + 1} ('${tokens[i] ?? 'end'}')`);
-  };
-  const expect = (t: string) => (tokens[i] === t ? i++ : fail(`expected '${t}'`));
-  const primary = (): CompositeRule => {
-    const t = tokens[i];
-    if (t === '(') {
-      i++;
-      const inner = or();
-      expect(')');
-      return inner;
-    }
-    if (t === 'NOT') {
-      i++;
-      const inner = primary();
-      return (s) => {
-        const v = inner(s);
-        return v === undefined ? undefined : !v;
-      };
-    }
-    if (t === 'TRUE' || t === 'FALSE') {
-      i++;
-      return () => t === 'TRUE';
-    }
-    if (t === 'ALARM' || t === 'OK' || t === 'INSUFFICIENT_DATA') {
-      i++;
-      expect('(');
-      const quoted = tokens[i] ?? '';
-      if (!quoted.startsWith('"')) fail('expected a quoted alarm name');
-      i++;
-      expect(')');
-      const name = JSON.parse(quoted) as string;
-      return (s) => s(name) === t;
-    }
-    return fail('expected ALARM(..), OK(..), INSUFFICIENT_DATA(..), NOT, TRUE, FALSE or (');
-  };
-  const and = (): CompositeRule => {
-    let left = primary();
-    while (tokens[i] === 'AND') {
-      i++;
-      const l = left;
-      const r = primary();
-      left = (s) => Boolean(l(s)) && Boolean(r(s));
-    }
-    return left;
-  };
-  const or = (): CompositeRule => {
-    let left = and();
-    while (tokens[i] === 'OR') {
-      i++;
-      const l = left;
-      const r = and();
-      left = (s) => Boolean(l(s)) || Boolean(r(s));
-    }
-    return left;
-  };
-  const rule = or();
-  if (i !== tokens.length) fail('unexpected token');
-  return rule;
 }

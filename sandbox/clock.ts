@@ -57,11 +57,6 @@ export class SimClock {
     return Math.round(simStartMs + (realMs - realStartMs) * speed);
   }
 
-  /** Simulated ms elapsed since the start. */
-  elapsed(): number {
-    return this.now() - this.#settings.simStartMs;
-  }
-
   /** Real ms that `simMs` simulated ms take. */
   realMs(simMs: number): number {
     return Math.max(0, simMs / this.#settings.speed);

@@ -6,26 +6,8 @@
  * (`{ awslogs: { data: base64(gzip(JSON)) } }`).
  */
 import { gzipSync } from 'node:zlib';
+import type { CloudWatchLogsEvent, LogEvent, LogsPayload } from '../lambdas/log-aggregator/decode';
 import { ingestEmf, type MetricStore } from '../lib/alerting/evaluator-store';
-
-export interface CwlLogEvent {
-  id: string;
-  timestamp: number;
-  message: string;
-}
-
-export interface CwlPayload {
-  messageType: 'DATA_MESSAGE' | 'CONTROL_MESSAGE';
-  owner: string;
-  logGroup: string;
-  logStream: string;
-  subscriptionFilters: string[];
-  logEvents: CwlLogEvent[];
-}
-
-export interface CwlSubscriptionEvent {
-  awslogs: { data: string };
-}
 
 /**
  * A CloudWatch-style event id: 56 decimal digits, rising with the timestamp (CloudWatch's ids
@@ -36,7 +18,7 @@ export function eventId(timestamp: number, sequence: number): string {
 }
 
 /** Encodes any payload object (or raw JSON text) the way CloudWatch Logs does. */
-export function encodePayload(payload: CwlPayload | string): CwlSubscriptionEvent {
+export function encodePayload(payload: LogsPayload | string): CloudWatchLogsEvent {
   const json = typeof payload === 'string' ? payload : JSON.stringify(payload);
   return { awslogs: { data: gzipSync(Buffer.from(json, 'utf8')).toString('base64') } };
 }
@@ -57,7 +39,7 @@ export interface LocalLogsOptions {
   readonly owner: string;
   readonly subscriptionFilter: string;
   /** The subscribed destination (the log aggregator's handler). */
-  readonly deliver: (event: CwlSubscriptionEvent, meta: { logGroup: string; events: number }) => Promise<void>;
+  readonly deliver: (event: CloudWatchLogsEvent) => Promise<void>;
   /** Called when a delivery fails (CloudWatch would retry; the sandbox reports it). */
   readonly onError?: (error: unknown) => void;
 }
@@ -65,11 +47,10 @@ export interface LocalLogsOptions {
 /** Log groups that store lines, extract EMF and deliver batches to one subscription. */
 export class LocalLogs {
   readonly #options: LocalLogsOptions;
-  readonly #pending = new Map<string, { logGroup: string; logStream: string; events: CwlLogEvent[] }>();
+  readonly #pending = new Map<string, { logGroup: string; logStream: string; events: LogEvent[] }>();
   #sequence = 0;
   #lines = 0;
   #emfDocuments = 0;
-  #deliveries = 0;
   #inFlight: Promise<void> = Promise.resolve();
 
   constructor(options: LocalLogsOptions) {
@@ -81,9 +62,6 @@ export class LocalLogs {
   }
   get emfDocuments(): number {
     return this.#emfDocuments;
-  }
-  get deliveries(): number {
-    return this.#deliveries;
   }
 
   /** Stores one line (and extracts its EMF); it is delivered with the next flush. */
@@ -116,7 +94,7 @@ export class LocalLogs {
       for (const batch of batches) {
         for (let i = 0; i < batch.events.length; i += MAX_EVENTS_PER_DELIVERY) {
           const events = batch.events.slice(i, i + MAX_EVENTS_PER_DELIVERY);
-          const payload: CwlPayload = {
+          const payload: LogsPayload = {
             messageType: 'DATA_MESSAGE',
             owner: this.#options.owner,
             logGroup: batch.logGroup,
@@ -125,8 +103,7 @@ export class LocalLogs {
             logEvents: events,
           };
           try {
-            await this.#options.deliver(encodePayload(payload), { logGroup: batch.logGroup, events: events.length });
-            this.#deliveries++;
+            await this.#options.deliver(encodePayload(payload));
           } catch (error) {
             this.#options.onError?.(error);
           }

@@ -7,7 +7,7 @@ import type { CliCommand, CliContext } from '../bin/maif-obs';
 import { parseOptions } from '../lib/private/cli-options';
 import { MAX_SPEED, MIN_SPEED } from './clock';
 import { DEFAULT_PORT, DEFAULT_SPEED, type Sandbox, startSandbox } from './sandbox';
-import { DEFAULT_SCENARIO, SCENARIOS } from './scenarios';
+import { DEFAULT_SCENARIO, DEFAULT_SEED, SCENARIOS } from './scenarios';
 import { describeEntry, elapsed, summaryLines } from './summary';
 
 const OPTIONS = {
@@ -22,11 +22,15 @@ const OPTIONS = {
   open: { type: 'boolean', default: true },
   'no-open': { type: 'boolean' },
   quiet: { type: 'boolean' },
-  help: { type: 'boolean' },
 } as const;
 
-const USAGE =
-  'maif-obs sandbox [--config FILE] [--env NAME] [--scenario NAME] [--duration S] [--port N] [--speed X] [--start ISO] [--no-open] [--quiet]';
+/** What `maif-obs sandbox --help` prints after the summary (bin/maif-obs.ts answers --help). */
+const USAGE = [
+  'maif-obs sandbox [--config FILE] [--env NAME] [--scenario NAME] [--duration S] [--port N] [--speed X] [--start ISO] [--seed N] [--no-open] [--quiet]',
+  `scenarios: ${Object.entries(SCENARIOS)
+    .map(([n, s]) => `${n} (${s.description})`)
+    .join('; ')}`,
+].join('\n');
 
 export interface SandboxArgs {
   readonly config?: string;
@@ -59,7 +63,7 @@ function numberOption(
 }
 
 /** Parses the command line; throws an Error with a one-line message on bad input. */
-export function parseSandboxArgs(args: readonly string[]): SandboxArgs & { help: boolean } {
+export function parseSandboxArgs(args: readonly string[]): SandboxArgs {
   const v = parseOptions(args, OPTIONS);
   const scenario = v.scenario ?? DEFAULT_SCENARIO;
   if (!Object.hasOwn(SCENARIOS, scenario)) {
@@ -72,7 +76,6 @@ export function parseSandboxArgs(args: readonly string[]): SandboxArgs & { help:
       throw new Error(`--start: '${v.start}' is not an ISO 8601 time (e.g. 2026-11-24T09:00:00Z)`);
   }
   return {
-    help: v.help ?? false,
     config: v.config,
     env: v.env,
     scenario,
@@ -80,8 +83,8 @@ export function parseSandboxArgs(args: readonly string[]): SandboxArgs & { help:
     port: numberOption('port', v.port, 0, 65_535, true) ?? DEFAULT_PORT,
     speed: numberOption('speed', v.speed, MIN_SPEED, MAX_SPEED, false) ?? DEFAULT_SPEED,
     start,
-    seed: numberOption('seed', v.seed, 0, 2 ** 31, true) ?? 1,
-    open: v['no-open'] ? false : (v.open ?? true),
+    seed: numberOption('seed', v.seed, 0, 2 ** 31, true) ?? DEFAULT_SEED,
+    open: v['no-open'] ? false : v.open,
     quiet: v.quiet ?? false,
   };
 }
@@ -101,15 +104,6 @@ function openBrowser(url: string, env: CliContext['env']): void {
 
 async function run(args: readonly string[], context: CliContext): Promise<number> {
   const options = parseSandboxArgs(args);
-  if (options.help) {
-    context.out(`usage: ${USAGE}`);
-    context.out(
-      `scenarios: ${Object.entries(SCENARIOS)
-        .map(([n, s]) => `${n} (${s.description})`)
-        .join('; ')}`,
-    );
-    return 0;
-  }
   const tty = process.stderr.isTTY === true && !options.quiet;
   let progressShown = false;
   const clearProgress = () => {
@@ -213,5 +207,3 @@ export const sandboxCommand: CliCommand = {
   usage: USAGE,
   run,
 };
-
-export { DEFAULT_PORT };

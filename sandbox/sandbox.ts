@@ -24,9 +24,10 @@ import { createHandler as createAckApi } from '../lambdas/ack-api/index';
 import { title } from '../lambdas/alerting/shared/messages';
 import { routerConfigOf } from '../lambdas/alerting/shared/routing';
 import { SecretCache } from '../lambdas/alerting/shared/secrets';
-import { AlertStore } from '../lambdas/alerting/shared/state';
+import { AlertStore, type Matcher, type Silence } from '../lambdas/alerting/shared/state';
 import type { Notification, NotificationKind } from '../lambdas/alerting/shared/types';
 import { createHandler as createEscalation, type EscalationTask } from '../lambdas/escalation/index';
+import type { CloudWatchLogsEvent } from '../lambdas/log-aggregator/decode';
 import { createHandler as createAggregator } from '../lambdas/log-aggregator/index';
 import { createHandler as createPagerDuty } from '../lambdas/notify-pagerduty/index';
 import { createHandler as createSlack } from '../lambdas/notify-slack/index';
@@ -34,15 +35,16 @@ import { createHandler as createRouter } from '../lambdas/router/index';
 import { Metrics } from '../layers/instrumentation/metrics';
 import { compileAlerting } from '../lib/alerting/alarms';
 import { MetricStore } from '../lib/alerting/evaluator-store';
+import type { ChannelName } from '../lib/alerting-pipeline/channels';
 import { ESCALATION_STATES } from '../lib/alerting-pipeline/escalation';
 import type { ResolvedConfig } from '../lib/config';
 import { parseDuration } from '../lib/config/durations';
-import { loadConfig } from '../lib/dashboards/export-command';
+import { loadConfig } from '../lib/config/load';
 import { compileDashboards } from '../lib/dashboards/model';
 import { INSTRUMENTATION_ENV } from '../lib/instrument-function';
 import { AlarmLoop } from './alarms';
 import { SimClock } from './clock';
-import { type CwlSubscriptionEvent, LocalLogs } from './cloudwatch-logs';
+import { LocalLogs } from './cloudwatch-logs';
 import { startAwsJsonServer } from './emulators/aws-json';
 import { startAlertTable } from './emulators/dynamodb';
 import { startPagerDutyReceiver, startSlackReceiver } from './emulators/receivers';
@@ -52,10 +54,11 @@ import { type Subscription, startSns } from './emulators/sns';
 import { type EventLog, lambdaInvoke, startStepFunctions, stateMachineDefinitions } from './emulators/step-functions';
 import { startXRayReceiver } from './emulators/xray';
 import { DEFAULT_MAX_INSTANCES, DEMO_FUNCTIONS, LocalLambda } from './runtime/lambda';
-import { DEFAULT_SCENARIO, type Phase, scenarioNamed, seededRandom, Workload } from './scenarios';
+import { DEFAULT_SCENARIO, DEFAULT_SEED, scenarioNamed, seededRandom, Workload } from './scenarios';
 import { demoRequest } from './service/requests';
+import { ESCALATION_ENDINGS } from './summary';
 import { synthesizeTemplate } from './synth';
-import type { ChannelName, JournalEntry, SandboxStats, SandboxView } from './types';
+import type { JournalEntry, MatchableAlert, SandboxStats, SandboxView } from './types';
 import { startWebServer } from './web/server';
 
 export const REGION = 'us-east-1';
@@ -119,7 +122,7 @@ interface Stoppable {
 
 /** Alerting channels declared in the configuration, in a stable order. */
 function channelsOf(config: ResolvedConfig): ChannelName[] {
-  const declared = config.alerting.channels as Record<string, unknown>;
+  const declared = config.alerting.channels;
   return (['slack', 'pagerduty', 'email'] as const).filter((c) => declared[c] !== undefined);
 }
 
@@ -142,6 +145,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const dashboards = compileDashboards(config);
   const store = new MetricStore();
   const journal: JournalEntry[] = [];
+  const knownAlerts = new Map<string, MatchableAlert>();
   const problems: string[] = [];
   const recentLogs: string[] = [];
   const stoppables: Stoppable[] = [];
@@ -154,7 +158,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const record = (entry: JournalEntry) => journal.push(entry);
   let stopping = false;
   let workloadDone = false;
-  let currentPhase: Phase | undefined;
+  // created once the service is warm; the page may ask for the phase before that
+  let workload: Workload | undefined;
 
   const alarms = new AlarmLoop({ specs, composites, store, region: REGION, account: ACCOUNT });
   const counters = { deadLettered: 0, aggregatorBatches: 0, notifications: 0 };
@@ -202,12 +207,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       return clock.settings;
     },
     now: clock.now,
-    phase: () => currentPhase?.name ?? '',
+    phase: () => workload?.phase()?.name ?? '',
     finished: () => workloadDone,
     stats: () => stats(),
     journal: () => journal,
     traces: () => xray.traces(),
     alarms: () => alarms.states(),
+    alerts: () => knownAlerts,
     recentLogs: () => recentLogs,
     dashboards,
     metrics: store,
@@ -276,7 +282,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       rules: config.logging.processingRules,
       lookupTables: config.logging.lookupTables,
       sources: config.logging.sources,
-    } as never,
+    },
     {
       eventBridge,
       sqs,
@@ -300,7 +306,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       },
     },
   );
-  async function aggregate(event: CwlSubscriptionEvent): Promise<void> {
+  async function aggregate(event: CloudWatchLogsEvent): Promise<void> {
     counters.aggregatorBatches++;
     await aggregatorHandler(event);
   }
@@ -326,13 +332,12 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   });
   stoppables.push(runtime);
   await warmUp(runtime, clock);
-  const workload = new Workload({
+  workload = new Workload({
     runtime,
     clock,
     scenario,
-    seed: options.seed ?? 1,
+    seed: options.seed ?? DEFAULT_SEED,
     onPhase: (phase) => {
-      currentPhase = phase;
       record({ kind: 'phase', at: clock.now(), phase: phase.name, description: phase.description });
     },
   });
@@ -380,11 +385,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     slackReceiver.onMessage(() => received.slack++);
     pagerDutyReceiver.onMessage(() => received.pagerduty++);
     smtp.onMessage(() => received.email++);
-    const declared = config.alerting.channels as {
-      slack?: { webhookSecret: string; channel?: string };
-      pagerduty?: { routingKeySecret: string };
-      email?: { recipients: readonly string[] };
-    };
+    const declared = config.alerting.channels;
     const secretValues: Record<string, string> = {};
     if (declared.slack) secretValues[declared.slack.webhookSecret] = JSON.stringify({ url: slackReceiver.url });
     if (declared.pagerduty) {
@@ -472,18 +473,13 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
         if (fp) record({ kind: 'ack', at: clock.now(), fingerprint: fp, by });
       } else if (event.rawPath === '/silences' && event.requestContext.http.method === 'POST') {
         try {
-          const s = JSON.parse(body) as {
-            id: string;
-            matchers: { name: string; value: string; isEqual?: boolean }[];
-            endsAt: string;
-          };
+          const s = JSON.parse(body) as Pick<Silence, 'id' | 'matchers' | 'endsAt'>;
           record({
             kind: 'silence',
             at: clock.now(),
             id: s.id,
-            matchers: s.matchers
-              .map((m) => `${m.name}${m.isEqual === false ? '!=' : '='}${JSON.stringify(m.value)}`)
-              .join(', '),
+            matchers: s.matchers.map(matcherText).join(', '),
+            labelMatchers: s.matchers,
             by,
             endsAt: s.endsAt,
           });
@@ -494,7 +490,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
 
     // the escalation: the synthesized state machine, its handler, compressed waits
-    const definitions = stateMachineDefinitions(template as never);
+    const definitions = stateMachineDefinitions(template);
     const escalationId = Object.keys(definitions).find((id) =>
       JSON.stringify(definitions[id]).includes(JSON.stringify(ESCALATION_STATES.start)),
     );
@@ -523,8 +519,8 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       definition: definitions[escalationId],
       stateMachineArn,
       tasks: {
-        [ESCALATION_STATES.check]: lambdaInvoke(check as never),
-        [ESCALATION_STATES.notify]: lambdaInvoke(escalation as never),
+        [ESCALATION_STATES.check]: lambdaInvoke(check),
+        [ESCALATION_STATES.notify]: lambdaInvoke(escalation),
       },
       waits: { [ESCALATION_STATES.wait]: 0 },
       retryIntervals: { [ESCALATION_STATES.check]: 50, [ESCALATION_STATES.notify]: 50 },
@@ -541,7 +537,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     }
 
     // the router (real handler): alarm state changes and the kit's bus events, in order
-    const router = createRouter(routerConfigOf(config.alerting as never), {
+    const router = createRouter(routerConfigOf(config.alerting), {
       dynamodb: table.client,
       sfn: new SFNClient({ region: REGION, credentials: CREDENTIALS, endpoint: sfnEmulator.endpoint }),
       sns: snsClient,
@@ -560,6 +556,22 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       sleep: (ms) => clock.sleep(ms),
       log: () => {},
     });
+    // The snapshot matches silences synchronously: it reads this copy of what the router stored
+    // (an alert's name, severity and labels never change for its fingerprint).
+    const learnAlert = async (fingerprint: string) => {
+      try {
+        const stored = await alertStore.getAlert(fingerprint);
+        if (stored) {
+          knownAlerts.set(fingerprint, {
+            alertName: stored.alertName,
+            severity: stored.severity,
+            labels: stored.labels,
+          });
+        }
+      } catch (error) {
+        problem(`reading alert ${fingerprint} failed`, error);
+      }
+    };
     // Lambda runs the router concurrently; the events of one alarm (or one kit alert) stay in order.
     const chains = new Map<string, Promise<void>>();
     routeEvent = (event) => {
@@ -579,6 +591,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
               reason: result.reason,
               source,
             });
+            if (result.fingerprint !== undefined && !knownAlerts.has(result.fingerprint)) {
+              await learnAlert(result.fingerprint);
+            }
             return;
           } catch (error) {
             if (attempt >= 3 || stopping) {
@@ -637,6 +652,9 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   runtime.setClock(clock.restart());
   workload.start();
   log(`service: ${DEMO_FUNCTIONS.map((f) => f.name).join(', ')} running scenario '${scenario.name}'`);
+  if (alarms.skipped.length > 0) {
+    log(`alarms not evaluated here: ${alarms.skipped.join(', ')} (anomaly detection has no local model)`);
+  }
   timers.push(setInterval(() => void logs.flush(), LOG_DELIVERY_MS));
   timers.push(setInterval(alarmTick, ALARM_TICK_MS));
 
@@ -696,12 +714,6 @@ async function warmUp(runtime: LocalLambda, clock: SimClock): Promise<void> {
   );
 }
 
-const TERMINAL_STATES: ReadonlySet<string> = new Set([
-  ESCALATION_STATES.stopped,
-  ESCALATION_STATES.complete,
-  ESCALATION_STATES.failed,
-]);
-
 /** The journal's view of one escalation event: the waits, checks, notices and endings; undefined for the rest. */
 function escalationStep(event: EventLog): { state: string; detail?: string } | undefined {
   const state = event.state?.name;
@@ -727,7 +739,13 @@ function escalationStep(event: EventLog): { state: string; detail?: string } | u
     const sent = (event.state?.output as { notified?: { sent?: string[] } } | undefined)?.notified?.sent ?? [];
     return { state, detail: `sent: ${sent.join(', ') || 'none'}` };
   }
-  return event.type === 'StateEntered' && TERMINAL_STATES.has(state) ? { state } : undefined;
+  return event.type === 'StateEntered' && ESCALATION_ENDINGS.has(state) ? { state } : undefined;
+}
+
+/** A silence's matcher as text, for the journal: `name="value"`, `name!="value"`, `name=~"regex"`, `name!~"regex"`. */
+function matcherText(m: Matcher): string {
+  const op = m.isRegex ? (m.isEqual === false ? '!~' : '=~') : m.isEqual === false ? '!=' : '=';
+  return `${m.name}${op}${JSON.stringify(m.value)}`;
 }
 
 /** The alert name and source of a router event, for the journal. */

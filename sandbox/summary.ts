@@ -2,8 +2,18 @@
  * Text of the sandbox's journal: one line per event for the terminal, and the summary printed at
  * the end (what fired, who was notified when, what was acknowledged or silenced).
  */
+import { ESCALATION_STATES } from '../lib/alerting-pipeline/escalation';
 import type { Sandbox } from './sandbox';
 import type { JournalEntry } from './types';
+
+/** The escalation's endings, worth a line: its own end states, and Step Functions' failed or aborted execution. */
+export const ESCALATION_ENDINGS: ReadonlySet<string> = new Set([
+  ESCALATION_STATES.stopped,
+  ESCALATION_STATES.complete,
+  ESCALATION_STATES.failed,
+  'ExecutionFailed',
+  'ExecutionAborted',
+]);
 
 /** `+mm:ss` (or `+h:mm:ss`) of simulated time since the start. */
 export function elapsed(at: number, start: number): string {
@@ -36,14 +46,9 @@ export function describeEntry(entry: JournalEntry): string | undefined {
     case 'silence':
       return `silenced ${entry.matchers} until ${entry.endsAt} by ${entry.by}`;
     case 'escalation':
-      if (
-        entry.state.startsWith('Stopped') ||
-        entry.state.startsWith('Escalation') ||
-        entry.state.startsWith('Execution')
-      ) {
-        return `escalation ${entry.fingerprint.slice(0, 8)}: ${entry.state}`;
-      }
-      return undefined;
+      return ESCALATION_ENDINGS.has(entry.state)
+        ? `escalation ${entry.fingerprint.slice(0, 8)}: ${entry.state}`
+        : undefined;
   }
 }
 
@@ -85,7 +90,7 @@ export function summaryLines(sandbox: Pick<Sandbox, 'journal' | 'received' | 'pr
     if (a.kind === 'silence')
       out.push(`  ${elapsed(a.at, start)}  silenced ${a.matchers} until ${a.endsAt} by ${a.by}`);
   }
-  const stopped = journal.filter((e) => e.kind === 'escalation' && e.state.startsWith('Stopped')).length;
+  const stopped = journal.filter((e) => e.kind === 'escalation' && e.state === ESCALATION_STATES.stopped).length;
   const s = sandbox.view.stats();
   const r = sandbox.received();
   out.push(

@@ -6,10 +6,12 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
+/** Where synthesized templates are cached (a cold start is a start without it). */
+export const SANDBOX_CACHE_DIR = join(ROOT, 'build', 'sandbox');
 
 export interface TemplateJson {
   readonly Resources: Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown> }>;
@@ -38,10 +40,9 @@ function cacheKey(configPath: string, env: string): string {
 export async function synthesizeTemplate(
   configPath: string,
   env: string,
-  cacheDir = join(ROOT, 'build', 'sandbox'),
 ): Promise<{ template: TemplateJson; cached: boolean }> {
-  mkdirSync(cacheDir, { recursive: true });
-  const file = join(cacheDir, `template-${env}-${cacheKey(configPath, env)}.json`);
+  mkdirSync(SANDBOX_CACHE_DIR, { recursive: true });
+  const file = join(SANDBOX_CACHE_DIR, `template-${env}-${cacheKey(configPath, env)}.json`);
   if (existsSync(file)) return { template: JSON.parse(readFileSync(file, 'utf8')) as TemplateJson, cached: true };
   const tmp = `${file}.${process.pid}.tmp`;
   await new Promise<void>((done, fail) => {
@@ -58,13 +59,12 @@ export async function synthesizeTemplate(
       if (code === 0) return done();
       const message = stderr
         .split('\n')
-        .filter((l) => l.trim() && !l.includes('deprecated') && !l.includes('addResourceDependency'))
+        .filter((l) => l.trim() && !l.includes('deprecated'))
         .slice(0, 6)
         .join(' | ');
       fail(new Error(`cdk synth of environment '${env}' failed (exit ${code}): ${message}`));
     });
   });
-  const { renameSync } = await import('node:fs');
   renameSync(tmp, file);
   return { template: JSON.parse(readFileSync(file, 'utf8')) as TemplateJson, cached: false };
 }

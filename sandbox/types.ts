@@ -4,12 +4,12 @@
  * (see clock.ts); `realAt` is wall-clock epoch ms.
  */
 import type { FunctionUrlEvent, FunctionUrlResult } from '../lambdas/ack-api/http';
-import type { NotificationKind } from '../lambdas/alerting/shared/types';
+import type { Matcher } from '../lambdas/alerting/shared/state';
+import type { Alert, NotificationKind } from '../lambdas/alerting/shared/types';
 import type { MetricStore } from '../lib/alerting/evaluator-store';
+import type { ChannelName } from '../lib/alerting-pipeline/channels';
 import type { CompiledDashboard } from '../lib/dashboards/model';
 import type { ClockSettings } from './clock';
-
-export type ChannelName = 'slack' | 'pagerduty' | 'email';
 
 /** One thing that happened, in the order it happened: the page's timelines and the summary read these. */
 export type JournalEntry =
@@ -62,10 +62,16 @@ export type JournalEntry =
       readonly kind: 'silence';
       readonly at: number;
       readonly id: string;
+      /** The matchers as text (`name="value"`, `name=~"regex"`), for display. */
       readonly matchers: string;
+      /** The matchers as the ack API stored them: what alerts are matched against. */
+      readonly labelMatchers: readonly Matcher[];
       readonly by: string;
       readonly endsAt: string;
     };
+
+/** What a silence's matchers see of an alert (lambdas/alerting/shared/silences.ts). */
+export type MatchableAlert = Pick<Alert, 'alertName' | 'severity' | 'labels'>;
 
 /** A trace as the X-Ray receiver assembled it from the segments it got. */
 export interface TraceSummary {
@@ -127,6 +133,8 @@ export interface SandboxView {
     readonly severity: string;
     readonly state: string;
   }[];
+  /** The alerts the router has stored, by fingerprint. */
+  alerts(): ReadonlyMap<string, MatchableAlert>;
   /** The last forwarded events of the aggregated log group (newest last). */
   recentLogs(): readonly string[];
   /** The same dashboards the stack deploys, compiled from the configuration. */

@@ -41,7 +41,7 @@ export interface FileDestinationOptions {
   readonly onError?: (error: unknown) => void;
 }
 
-export const FILE_DESTINATION_DEFAULTS = { retain: 7, maxBufferedBytes: 8 * 1024 * 1024, utc: true } as const;
+const FILE_DESTINATION_DEFAULTS = { retain: 7, maxBufferedBytes: 8 * 1024 * 1024, utc: true } as const;
 
 /**
  * Lines of one day, in order, not yet handed to the file system, already UTF-8 encoded:

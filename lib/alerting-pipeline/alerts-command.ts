@@ -10,7 +10,7 @@ import { AckApiClient, type ApiResponse, regionOfFunctionUrl } from '../../lambd
 import { parseMatcher } from '../../lambdas/alerting/shared/silences';
 import type { AlertRecord, MaintenanceWindow, Matcher, Silence } from '../../lambdas/alerting/shared/state';
 import { DURATION_HINT, parseDuration } from '../config/durations';
-import { type CliOptions, parseCommandLine } from '../private/cli-options';
+import { parseCommandLine } from '../private/cli-options';
 
 export const ACK_API_URL_ENV = 'MAIF_ACK_API_URL';
 /** A silence or maintenance window without --end or --duration lasts this long (amtool's default). */
@@ -35,10 +35,6 @@ const WINDOW = {
   duration: { type: 'string' },
   comment: { type: 'string' },
 } as const;
-
-function parse<O extends CliOptions>(args: readonly string[], options: O) {
-  return parseCommandLine(args, options);
-}
 
 function client(values: { endpoint?: string; region?: string }, context: CliContext, deps: AlertCommandDeps) {
   const endpoint = values.endpoint ?? context.env[ACK_API_URL_ENV];
@@ -140,7 +136,7 @@ export function createAlertCommands(
     summary: 'list the alerts of the alert pipeline (firing, acked, resolved)',
     usage: 'maif-obs alerts [--status firing|acked|resolved] [--json] [--endpoint URL] [--region REGION]',
     async run(args, context) {
-      const { values } = parse(args, { ...COMMON, status: { type: 'string' } });
+      const { values } = parseCommandLine(args, { ...COMMON, status: { type: 'string' } });
       if (values.status !== undefined && !['firing', 'acked', 'resolved'].includes(values.status)) {
         throw new Error(`--status: '${values.status}' is not firing, acked or resolved`);
       }
@@ -169,7 +165,7 @@ export function createAlertCommands(
     summary: 'acknowledge a firing alert: escalation stops and the paged channels are told',
     usage: 'maif-obs ack FINGERPRINT [--endpoint URL] [--region REGION]',
     async run(args, context) {
-      const { values, positionals } = parse(args, COMMON);
+      const { values, positionals } = parseCommandLine(args, COMMON);
       if (positionals.length !== 1)
         throw new Error(`expected one FINGERPRINT (see 'maif-obs alerts'), got ${positionals.length}`);
       const fingerprint = positionals[0];
@@ -193,7 +189,7 @@ export function createAlertCommands(
     usage:
       'maif-obs silence MATCHER... --comment TEXT [--start TIME] [--end TIME | --duration 2h] | maif-obs silence --list [--all] [--json]',
     async run(args, context) {
-      const { values, positionals } = parse(args, {
+      const { values, positionals } = parseCommandLine(args, {
         ...COMMON,
         ...WINDOW,
         list: { type: 'boolean' },
@@ -226,7 +222,7 @@ export function createAlertCommands(
     summary: 'delete a silence',
     usage: 'maif-obs unsilence ID [--endpoint URL] [--region REGION]',
     async run(args, context) {
-      const { values, positionals } = parse(args, COMMON);
+      const { values, positionals } = parseCommandLine(args, COMMON);
       if (positionals.length !== 1)
         throw new Error(`expected one silence ID (see 'maif-obs silence --list'), got ${positionals.length}`);
       ok(
@@ -243,7 +239,7 @@ export function createAlertCommands(
     usage:
       'maif-obs maintenance start --comment TEXT [MATCHER...] [--start TIME] [--end TIME | --duration 2h] | maintenance end ID | maintenance list [--all] [--json]',
     async run(args, context) {
-      const { values, positionals } = parse(args, { ...COMMON, ...WINDOW, all: { type: 'boolean' } });
+      const { values, positionals } = parseCommandLine(args, { ...COMMON, ...WINDOW, all: { type: 'boolean' } });
       const [action, ...rest] = positionals;
       const api = client(values, context, deps);
       if (action === 'list') {

@@ -13,7 +13,7 @@ import { compileRouter, groupKeyOf, routerConfigOf } from '../../lambdas/alertin
 import { type Alert, SEVERITIES, type Severity } from '../../lambdas/alerting/shared/types';
 import { type Decision, decide } from '../../lambdas/router/decide';
 import { fingerprintOf, parseEvent } from '../../lambdas/router/intake';
-import { loadConfig } from '../dashboards/export-command';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load';
 import { parseCommandLine } from '../private/cli-options';
 
 const OPTIONS = {
@@ -23,7 +23,6 @@ const OPTIONS = {
   json: { type: 'boolean' },
 } as const;
 const USAGE = 'maif-obs route ALERT.json --at TIME [--config FILE] [--env NAME] [--json]';
-const DEFAULT_CONFIG_FILE = 'observability.config.ts';
 
 export interface ScheduledLevel {
   readonly level: number;
@@ -199,12 +198,8 @@ export function formatReport(report: RouteReport): string[] {
   return lines;
 }
 
-function parse(args: readonly string[]) {
-  return parseCommandLine(args, OPTIONS);
-}
-
 async function run(args: readonly string[], context: CliContext): Promise<number> {
-  const { values, positionals } = parse(args);
+  const { values, positionals } = parseCommandLine(args, OPTIONS);
   if (positionals.length !== 1) throw new Error(`expected one ALERT.json, got ${positionals.length} (usage: ${USAGE})`);
   const at = values.at === undefined ? Date.now() : Date.parse(values.at);
   if (!Number.isFinite(at))

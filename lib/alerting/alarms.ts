@@ -15,7 +15,7 @@ import {
   compileRule,
   highResolutionMetrics,
 } from './compile';
-import { type CompiledSlo, type CompositeAlarmSpec, compileSlo, errorBudgetWidgets } from './slo';
+import { type CompositeAlarmSpec, compileSlo, errorBudgetWidgets } from './slo';
 import type { AlarmSpec, MetricRef } from './spec';
 
 export interface AlertAlarmsProps {
@@ -39,22 +39,49 @@ export interface AlertAlarmsProps {
   readonly highResolutionMetrics?: readonly string[];
 }
 
+/**
+ * Where a compiled alarm comes from: `alerting.rules[index]`, `realtime.alerts[index]`,
+ * `alerting.baselines.<baseline>` or `alerting.slos[index]`.
+ */
+export type AlarmSource =
+  | { readonly section: 'rules' | 'realtime' | 'slos'; readonly index: number }
+  | { readonly section: 'baselines'; readonly baseline: string };
+
 /** Every AlarmSpec and composite of a configuration, compiled (no constructs): for tests and the evaluator. */
 export function compileAlerting(
   config: ResolvedConfig,
   options: Pick<AlertAlarmsProps, 'baselines' | 'highResolutionMetrics'> = {},
-): { specs: AlarmSpec[]; composites: CompositeAlarmSpec[]; context: CompileContext } {
+): {
+  specs: AlarmSpec[];
+  composites: CompositeAlarmSpec[];
+  context: CompileContext;
+  /** The source of each spec and composite, by rule name. */
+  sources: ReadonlyMap<string, AlarmSource>;
+} {
   const highResolution = new Set([...highResolutionMetrics(config), ...(options.highResolutionMetrics ?? [])]);
   const context = compileContext(config, { highResolution });
+  const sources = new Map<string, AlarmSource>();
+  const from = <T extends AlarmSpec | CompositeAlarmSpec>(source: AlarmSource, alarm: T): T => {
+    sources.set(alarm.ruleName, source);
+    return alarm;
+  };
   const specs: AlarmSpec[] = [
-    ...config.alerting.rules.map((rule) => compileRule(rule, context)),
-    ...compileRealtimeAlerts(config.realtime.alerts, context),
-    ...compileBaselines(config.alerting, context, options.baselines),
+    ...config.alerting.rules.map((rule, index) => from({ section: 'rules', index }, compileRule(rule, context))),
+    // One alarm per real-time alert, in order.
+    ...compileRealtimeAlerts(config.realtime.alerts, context).map((spec, index) =>
+      from({ section: 'realtime', index }, spec),
+    ),
+    ...compileBaselines(config.alerting, context, options.baselines).map((spec) =>
+      from({ section: 'baselines', baseline: spec.labels.baseline }, spec),
+    ),
   ];
-  const slos: CompiledSlo[] = config.alerting.slos.map((slo) => compileSlo(slo, context));
-  for (const s of slos) specs.push(...s.specs);
+  const composites: CompositeAlarmSpec[] = [];
+  config.alerting.slos.forEach((slo, index) => {
+    const compiled = compileSlo(slo, context);
+    specs.push(...compiled.specs.map((spec) => from({ section: 'slos', index }, spec)));
+    composites.push(...compiled.composites.map((composite) => from({ section: 'slos', index }, composite)));
+  });
   const names = new Map<string, string>();
-  const composites = slos.flatMap((s) => s.composites);
   for (const { alarmName, ruleName } of [...specs, ...composites]) {
     const other = names.get(alarmName);
     if (other !== undefined) {
@@ -62,7 +89,7 @@ export function compileAlerting(
     }
     names.set(alarmName, ruleName);
   }
-  return { specs, composites, context };
+  return { specs, composites, context, sources };
 }
 
 function dimensionsOf(m: MetricRef): cloudwatch.CfnAlarm.DimensionProperty[] {

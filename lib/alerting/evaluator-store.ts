@@ -124,10 +124,13 @@ export class MetricStore {
 
   /** The dimension sets recorded for one metric: what a metric math SEARCH matches against. */
   dimensionSets(namespace: string, metricName: string): Record<string, string>[] {
+    // seriesKey's JSON up to the dimensions: only the metric's own keys are parsed.
+    const prefix = `${JSON.stringify([namespace, metricName]).slice(0, -1)},`;
     const out: Record<string, string>[] = [];
     for (const key of this.#series.keys()) {
-      const [ns, name, dims] = JSON.parse(key) as [string, string, [string, string][]];
-      if (ns === namespace && name === metricName) out.push(Object.fromEntries(dims));
+      if (!key.startsWith(prefix)) continue;
+      const [, , dims] = JSON.parse(key) as [string, string, [string, string][]];
+      out.push(Object.fromEntries(dims));
     }
     return out;
   }

@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import type { CliCommand, CliContext } from '../../bin/maif-obs';
 import type { ResolvedConfig } from '../config';
 import { parseDuration } from '../config/durations';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load';
 import { nearestNames } from '../dashboards/translate';
 import { parseCommandLine } from '../private/cli-options';
 import { compileAlerting } from './alarms';
@@ -390,13 +391,11 @@ export function testRulesFile(
 ): { results: RuleTestResult[]; config: ResolvedConfig } {
   const absolute = resolve(options.cwd, path);
   const file = loadRuleTestFile(absolute);
-  // Loaded on demand: the configuration module is TypeScript, required through tsx or jest.
-  const { loadConfig } = require('../dashboards/export-command') as typeof import('../dashboards/export-command');
   const config =
     options.config !== undefined
       ? loadConfig(options.config, options.env ?? file.environment, options.cwd)
       : loadConfig(
-          file.config ?? 'observability.config.ts',
+          file.config ?? DEFAULT_CONFIG_FILE,
           options.env ?? file.environment,
           file.config ? dirname(absolute) : options.cwd,
         );

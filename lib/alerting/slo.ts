@@ -21,13 +21,16 @@ export const BURN_RATE_WINDOWS = [
 
 export const SLO_SEVERITIES: Readonly<Record<'page' | 'ticket', Severity>> = { page: 'critical', ticket: 'warning' };
 
-/** A composite alarm: `alarmRule` names component alarms by name. */
+/** A composite alarm: ALARM when every alarm of at least one `anyOf` group is in ALARM. */
 export interface CompositeAlarmSpec {
   readonly alarmName: string;
   readonly ruleName: string;
   readonly description: string;
+  /** Groups of component alarm names: the rule is the OR of the groups, each the AND of its alarms. */
+  readonly anyOf: readonly (readonly string[])[];
+  /** `anyOf` in CloudWatch's rule syntax. */
   readonly alarmRule: string;
-  /** Names of the component alarms (they must exist first). */
+  /** Names of the component alarms, every one of `anyOf` (they must exist first). */
   readonly components: readonly string[];
   readonly severity: Severity;
   readonly labels: Readonly<Record<string, string>>;
@@ -43,6 +46,11 @@ export interface CompiledSlo {
 export interface SliSeries {
   readonly metrics: readonly MetricRef[];
   readonly expression: string;
+}
+
+/** CloudWatch's rule for `anyOf`: `(ALARM("a") AND ALARM("b")) OR (ALARM("c") AND ALARM("d"))`. */
+function compositeAlarmRule(anyOf: readonly (readonly string[])[]): string {
+  return anyOf.map((group) => `(${group.map((name) => `ALARM("${name}")`).join(' AND ')})`).join(' OR ');
 }
 
 function fail(slo: Slo, message: string): never {
@@ -94,7 +102,7 @@ export function compileSlo(slo: Slo, ctx: CompileContext): CompiledSlo {
   const budget = budgetOf(slo);
   const windowSeconds = parseDuration(slo.window) / 1000;
   const specs: AlarmSpec[] = [];
-  const pairs: Record<'page' | 'ticket', string[]> = { page: [], ticket: [] };
+  const pairs: Record<'page' | 'ticket', string[][]> = { page: [], ticket: [] };
   for (const w of BURN_RATE_WINDOWS) {
     if (w.long > windowSeconds) continue; // a 1-day SLO has no 3-day burn window
     const names: string[] = [];
@@ -131,7 +139,7 @@ export function compileSlo(slo: Slo, ctx: CompileContext): CompiledSlo {
       specs.push(spec);
       names.push(spec.alarmName);
     }
-    pairs[w.alert].push(`(ALARM("${names[0]}") AND ALARM("${names[1]}"))`);
+    pairs[w.alert].push(names);
   }
   const composites: CompositeAlarmSpec[] = [];
   for (const alert of ['page', 'ticket'] as const) {
@@ -139,9 +147,6 @@ export function compileSlo(slo: Slo, ctx: CompileContext): CompiledSlo {
     const ruleName = `${slo.name}_slo_${alert}`;
     const severity = SLO_SEVERITIES[alert];
     const labels = { slo: slo.name, alert };
-    const components = specs
-      .filter((s) => BURN_RATE_WINDOWS.some((w) => w.alert === alert && s.labels.burn_rate === String(w.factor)))
-      .map((s) => s.alarmName);
     const text = `${slo.description || `SLO ${slo.name}`}: ${slo.objective} over ${slo.window}, error budget burning fast enough to ${alert === 'page' ? 'page' : 'open a ticket'}`;
     composites.push({
       alarmName: alarmName(ctx, ruleName),
@@ -153,8 +158,9 @@ export function compileSlo(slo: Slo, ctx: CompileContext): CompiledSlo {
         environment: ctx.environment,
         service: ctx.service,
       }),
-      alarmRule: pairs[alert].join(' OR '),
-      components,
+      anyOf: pairs[alert],
+      alarmRule: compositeAlarmRule(pairs[alert]),
+      components: pairs[alert].flat(),
       severity,
       labels,
     });

@@ -8,6 +8,13 @@ import { z } from 'zod';
 import { ExpressionError, parseExpression } from '../../lambdas/shared/expression';
 import { LOG_LEVELS, METRIC_UNITS } from '../../layers/instrumentation/types';
 import {
+  isOpenSearchInstanceCount,
+  OPENSEARCH_DEFAULTS,
+  OPENSEARCH_ENGINE_VERSION_RE,
+  OPENSEARCH_INSTANCE_TYPE_RE,
+  OPENSEARCH_LIMITS,
+} from '../private/opensearch-limits';
+import {
   DURATION_HINT,
   isDuration,
   isPercent,
@@ -232,10 +239,13 @@ const metricsSchema = strict({
   }).prefault({}),
 }).prefault({});
 
+/** The parsers a `logging.sources` entry may name: the log aggregator's own (lambdas/log-aggregator/parsers). */
+export const LOG_SOURCE_PARSERS = ['json', 'syslog', 'nginx'] as const;
+
 const logSourceSchema = strict({
   name: name(),
   path: nonEmpty(),
-  parser: oneOf(['json', 'syslog', 'nginx']),
+  parser: oneOf(LOG_SOURCE_PARSERS),
   tags: dict(labelName(), z.string({ error: isNot('a string') })).default({}),
 });
 
@@ -272,10 +282,7 @@ const processingRuleSchema = tagged(
   'a processing rule (an object with an action)',
 );
 
-/** OpenSearch Service instance types: `<family>.<size>.search` (e.g. t3.small.search, r7g.large.search). */
-const OPENSEARCH_INSTANCE_RE = /^[a-z][a-z0-9-]*\.[a-z0-9]+\.search$/;
-const INSTANCE_COUNT_HINT =
-  '1, an even number or a multiple of 3, from 1 to 80 (data nodes are spread evenly over 2 or 3 zones)';
+const INSTANCE_COUNT_HINT = `1, an even number or a multiple of 3, from 1 to ${OPENSEARCH_LIMITS.MAX_INSTANCES} (data nodes are spread evenly over 2 or 3 zones)`;
 
 /**
  * The optional OpenSearch destination of the aggregated log group (the seed's
@@ -284,26 +291,28 @@ const INSTANCE_COUNT_HINT =
 const opensearchSchema = strict({
   enabled: bool().default(false),
   instanceType: textOf('an OpenSearch instance type (e.g. t3.small.search)', (s) =>
-    OPENSEARCH_INSTANCE_RE.test(s),
-  ).default('t3.small.search'),
+    OPENSEARCH_INSTANCE_TYPE_RE.test(s),
+  ).default(OPENSEARCH_DEFAULTS.instanceType),
   /** Zone awareness spreads data nodes evenly over 2 (an even count) or 3 (a multiple of 3) zones. */
   instanceCount: z
     .number({ error: isNot(INSTANCE_COUNT_HINT) })
-    .refine((n) => Number.isInteger(n) && n >= 1 && n <= 80 && (n === 1 || n % 2 === 0 || n % 3 === 0), {
-      error: isNot(INSTANCE_COUNT_HINT),
-    })
-    .default(1),
+    .refine(isOpenSearchInstanceCount, { error: isNot(INSTANCE_COUNT_HINT) })
+    .default(OPENSEARCH_DEFAULTS.instanceCount),
   /** gp3 EBS per data node; gp3's minimum is 10 GB, and each instance type has its own maximum. */
-  volumeGb: intIn(10, 24_576).default(10),
+  volumeGb: intIn(OPENSEARCH_LIMITS.MIN_VOLUME_GB, OPENSEARCH_LIMITS.MAX_VOLUME_GB).default(
+    OPENSEARCH_DEFAULTS.volumeGb,
+  ),
   engineVersion: textOf("an OpenSearch engine version (e.g. 'OpenSearch_2.19')", (s) =>
-    /^OpenSearch_\d+\.\d+$/.test(s),
-  ).default('OpenSearch_2.19'),
+    OPENSEARCH_ENGINE_VERSION_RE.test(s),
+  ).default(OPENSEARCH_DEFAULTS.engineVersion),
   /** Three dedicated master nodes of this type; none by default. */
   dedicatedMasterType: textOf('an OpenSearch instance type (e.g. m7g.large.search)', (s) =>
-    OPENSEARCH_INSTANCE_RE.test(s),
+    OPENSEARCH_INSTANCE_TYPE_RE.test(s),
   ).optional(),
   /** How long documents OpenSearch rejected stay in the backup bucket. */
-  failedDocumentsRetention: textOf('a number of days (e.g. 30d)', (s) => /^[1-9]\d{0,4}d$/.test(s)).default('30d'),
+  failedDocumentsRetention: textOf('a number of days (e.g. 30d)', (s) => /^[1-9]\d{0,4}d$/.test(s)).default(
+    `${OPENSEARCH_DEFAULTS.failedDocumentsDays}d`,
+  ),
 }).prefault({});
 
 const loggingSchema = strict({

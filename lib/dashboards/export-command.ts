@@ -1,13 +1,13 @@
 /** `maif-obs grafana-export`: one Grafana dashboard JSON file per dashboard of the configuration. */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { CliCommand, CliContext } from '../../bin/maif-obs';
-import { type ObservabilityConfig, type ResolvedConfig, resolveConfig } from '../config';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load';
 import { parseOptions } from '../private/cli-options';
 import { toGrafanaDashboard } from './grafana';
 import { compileDashboards } from './model';
 
-export const DEFAULT_CONFIG_FILE = 'observability.config.ts';
+// Still exported here: lib/dashboards/index.ts and the sandbox import them from this module.
 export const DEFAULT_OUT_DIR = 'grafana';
 
 const OPTIONS = {
@@ -21,24 +21,8 @@ const OPTIONS = {
 const USAGE =
   'maif-obs grafana-export [--config FILE] [--env NAME] [--out DIR] [--region REGION] [--datasource-uid UID]';
 
-function parse(args: readonly string[]) {
-  return parseOptions(args, OPTIONS);
-}
-
-/** Loads a configuration module (TypeScript through tsx) and resolves one environment. */
-export function loadConfig(file: string, env: string | undefined, cwd: string): ResolvedConfig {
-  const path = resolve(cwd, file);
-  if (!existsSync(path)) throw new Error(`--config: '${file}' does not exist (looked for ${path})`);
-  const loaded = require(path) as { default?: ObservabilityConfig } & ObservabilityConfig;
-  const config = loaded.default ?? loaded;
-  const environments = Object.keys(config.environments ?? {});
-  const name = env ?? environments[0];
-  if (name === undefined) throw new Error(`--env: none given and '${file}' declares no environments`);
-  return resolveConfig(config, name);
-}
-
 async function run(args: readonly string[], context: CliContext): Promise<number> {
-  const values = parse(args);
+  const values = parseOptions(args, OPTIONS);
   const config = loadConfig(values.config ?? DEFAULT_CONFIG_FILE, values.env, context.cwd);
   const region = values.region ?? config.region ?? context.env.AWS_REGION;
   if (!region) {

@@ -2,7 +2,7 @@
  * Grafana dashboard JSON for a compiled dashboard, on the CloudWatch data source (for Amazon
  * Managed Grafana users): the same panels, layout and queries as the CloudWatch dashboard.
  */
-import { createHash } from 'node:crypto';
+import { shortenWithHash } from '../private/shorten';
 import type { CompiledDashboard, CompiledPanel, PanelType } from './model';
 import type { MetricStat, TranslatedQuery } from './translate';
 
@@ -118,9 +118,7 @@ function grafanaDuration(seconds: number): string {
 
 /** A valid Grafana uid from a dashboard name; long names keep a hash so they stay distinct. */
 export function grafanaUid(name: string): string {
-  if (name.length <= MAX_GRAFANA_UID_LENGTH) return name;
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
-  return `${name.slice(0, MAX_GRAFANA_UID_LENGTH - hash.length - 1)}-${hash}`;
+  return shortenWithHash(name, MAX_GRAFANA_UID_LENGTH, { hashLength: 8 });
 }
 
 /** A, B, ..., Z, AA, AB, ... */

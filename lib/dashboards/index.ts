@@ -1,9 +1,10 @@
+export { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load';
 export {
   MAX_ALARMS_PER_STATUS_WIDGET,
   ObservabilityDashboards,
   type ObservabilityDashboardsProps,
 } from './dashboards';
-export { DEFAULT_CONFIG_FILE, DEFAULT_OUT_DIR, grafanaExportCommand, loadConfig } from './export-command';
+export { DEFAULT_OUT_DIR, grafanaExportCommand } from './export-command';
 export {
   DATASOURCE_VARIABLE,
   GRAFANA_SCHEMA_VERSION,

@@ -4,10 +4,10 @@
  * and alerts on causes. Escalation has its own module (escalation.ts).
  */
 import { METRIC_CATALOG } from '../../layers/instrumentation/catalog';
-import type { CompositeAlarmSpec } from '../alerting/slo';
+import type { AlarmSource } from '../alerting/alarms';
 import type { AlarmSpec } from '../alerting/spec';
 import type { ResolvedConfig } from '../config';
-import { type EmittedMetric, UNBOUNDED_LABEL_RE } from './emitted';
+import { type EmittedMetric, TIME_UNITS, UNBOUNDED_LABEL_RE } from './emitted';
 import type { Finding } from './findings';
 import { alarmSubjects } from './signals';
 
@@ -38,7 +38,6 @@ export function checkLabels(emitted: readonly EmittedMetric[], maxSeriesPerMetri
   return findings;
 }
 
-const TIME_UNITS: readonly string[] = ['Seconds', 'Milliseconds', 'Microseconds'];
 const TIMING_NAME_RE = /duration|latency|response_time|elapsed|(_seconds|_ms|_milliseconds)$/;
 
 /** Timings declared as gauges, counters of single values or summaries: they should be histograms. */
@@ -119,30 +118,24 @@ export function checkCauses(specs: readonly AlarmSpec[], pathOf: (ruleName: stri
   return findings;
 }
 
-/**
- * Where each compiled alarm comes from in the configuration. compileAlerting lists the rules'
- * alarms first, in order, then the real-time alerts', then the baselines' and the SLOs'.
- */
+/** Where each compiled alarm comes from in the configuration, as a finding's subject. */
 export function alarmPaths(
   config: Pick<ResolvedConfig, 'alerting' | 'realtime'>,
-  specs: readonly AlarmSpec[],
-  composites: readonly CompositeAlarmSpec[],
+  sources: ReadonlyMap<string, AlarmSource>,
 ): (ruleName: string) => string {
-  const paths = new Map<string, string>();
-  const rules = config.alerting.rules;
-  const realtime = config.realtime.alerts;
-  specs.forEach((spec, i) => {
-    if (i < rules.length) paths.set(spec.ruleName, `alerting.rules[${i}] (${spec.ruleName})`);
-    else if (i < rules.length + realtime.length) {
-      const j = i - rules.length;
-      paths.set(spec.ruleName, `realtime.alerts[${j}] (${realtime[j]?.metric})`);
-    } else if (spec.labels.baseline !== undefined)
-      paths.set(spec.ruleName, `alerting.baselines.${spec.labels.baseline}`);
-  });
-  for (const alarm of [...specs, ...composites]) {
-    const slo = alarm.labels.slo;
-    const k = config.alerting.slos.findIndex((s) => s.name === slo);
-    if (k >= 0 && !paths.has(alarm.ruleName)) paths.set(alarm.ruleName, `alerting.slos[${k}] (${slo})`);
-  }
-  return (ruleName) => paths.get(ruleName) ?? ruleName;
+  return (ruleName) => {
+    const source = sources.get(ruleName);
+    switch (source?.section) {
+      case 'rules':
+        return `alerting.rules[${source.index}] (${ruleName})`;
+      case 'realtime':
+        return `realtime.alerts[${source.index}] (${config.realtime.alerts[source.index]?.metric})`;
+      case 'baselines':
+        return `alerting.baselines.${source.baseline}`;
+      case 'slos':
+        return `alerting.slos[${source.index}] (${config.alerting.slos[source.index]?.name})`;
+      default:
+        return ruleName;
+    }
+  };
 }

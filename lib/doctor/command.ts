@@ -4,7 +4,7 @@
  * a finding is an error, 0 otherwise; `--json` prints `{ findings, cost, summary }` for CI.
  */
 import type { CliCommand, CliContext } from '../../bin/maif-obs';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../dashboards/export-command';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load';
 import { parseOptions } from '../private/cli-options';
 import { runDoctor } from './doctor';
 import { DEFAULT_ASSUMED_LABEL_VALUES } from './emitted';
@@ -20,10 +20,6 @@ const OPTIONS = {
 const USAGE = 'maif-obs doctor [--config FILE] [--env NAME] [--json] [--label-values N]';
 const MAX_LABEL_VALUES = 1_000_000;
 
-function parse(args: readonly string[]) {
-  return parseOptions(args, OPTIONS);
-}
-
 function labelValues(text: string | undefined): number {
   if (text === undefined) return DEFAULT_ASSUMED_LABEL_VALUES;
   const n = Number(text);
@@ -34,7 +30,7 @@ function labelValues(text: string | undefined): number {
 }
 
 function run(args: readonly string[], context: CliContext): number {
-  const values = parse(args);
+  const values = parseOptions(args, OPTIONS);
   const assumedLabelValues = labelValues(values['label-values']);
   const file = values.config ?? DEFAULT_CONFIG_FILE;
   const config = loadConfig(file, values.env, context.cwd);

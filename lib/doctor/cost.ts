@@ -4,6 +4,7 @@
  * counts its metric and its two band metrics, a metric math alarm each metric it reads),
  * composite alarms and dashboards (the first 3 of an account free).
  */
+import { ALARM_LIMITS } from '../alerting/limits';
 import type { AlarmSpec } from '../alerting/spec';
 import type { EmittedMetric } from './emitted';
 
@@ -29,8 +30,8 @@ export const CLOUDWATCH_PRICES = {
   freeDashboards: 3,
 } as const;
 
-/** CloudWatch alarms periods under a minute are high resolution. */
-const HIGH_RESOLUTION_BELOW_SECONDS = 60;
+/** The alarm periods under a minute, billed at the high-resolution price. */
+const HIGH_RESOLUTION_PERIODS: readonly number[] = ALARM_LIMITS.HIGH_RESOLUTION_PERIODS;
 
 export interface CostLine {
   readonly quantity: number;
@@ -96,7 +97,7 @@ export function estimateCost(input: CostInput): CostEstimate {
   let standard = 0;
   let highResolution = 0;
   for (const spec of input.alarms) {
-    if (spec.period < HIGH_RESOLUTION_BELOW_SECONDS) highResolution += alarmMetricCount(spec);
+    if (HIGH_RESOLUTION_PERIODS.includes(spec.period)) highResolution += alarmMetricCount(spec);
     else standard += alarmMetricCount(spec);
   }
   const free = Math.min(input.dashboards, P.freeDashboards);

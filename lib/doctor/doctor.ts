@@ -54,7 +54,7 @@ export function runDoctor(config: ResolvedConfig, options: DoctorOptions = {}): 
   const specs: readonly AlarmSpec[] = alerting?.specs ?? [];
   const composites: readonly CompositeAlarmSpec[] = alerting?.composites ?? [];
   const emitted = emittedMetrics(config, { assumedLabelValues });
-  const pathOf = alarmPaths(config, specs, composites);
+  const pathOf = alarmPaths(config, alerting?.sources ?? new Map());
 
   findings.push(...checkGoldenSignals({ emitted, dashboards, alarms: alerting?.specs }));
   findings.push(...checkLabels(emitted, config.metrics.cardinality.maxSeriesPerMetric));

@@ -13,6 +13,7 @@ import {
   BUSINESS_METRIC_SETTINGS,
 } from '../../layers/instrumentation/application-monitor';
 import { type CatalogMetricName, METRIC_CATALOG, type MetricKind } from '../../layers/instrumentation/catalog';
+import { TCP_STATES } from '../../layers/instrumentation/private/proc-parse';
 import { FIELD_METRICS, type SystemMetricField } from '../../layers/instrumentation/system-monitor';
 import type { ResolvedConfig } from '../config';
 
@@ -51,6 +52,9 @@ export interface EmittedOptions {
 
 export const DEFAULT_ASSUMED_LABEL_VALUES = 5;
 
+/** The CloudWatch units of a timing. */
+export const TIME_UNITS: readonly string[] = ['Seconds', 'Milliseconds', 'Microseconds'];
+
 /** Labels with one value per user, request, session...: unbounded, so priced at the cardinality limit. */
 export const UNBOUNDED_LABEL_RE =
   /^(user|customer|account|session|request|trace|span|correlation|transaction|order|message|event|device|visitor|invocation|execution|aws_request)_?(id|uuid)s?$|^(id|uuid|guid|email|e_?mail_address|ip|ip_address|client_ip|remote_addr|url|uri|timestamp)$/i;
@@ -69,8 +73,8 @@ const KNOWN_LABEL_VALUES: Readonly<Record<string, number | ((config: Config) => 
   'page_faults_total.type': 2,
   // accuracy, completeness, consistency.
   'data_quality_score.check': 3,
-  // The TCP states SystemMonitor reports (TCP_STATES in the core; the doctor test checks the count).
-  'network_connections.state': 8,
+  // The TCP states SystemMonitor reports.
+  'network_connections.state': TCP_STATES.length,
   // SystemMonitor's mounts: '/' and, on Lambda, '/tmp'.
   'disk_usage.mount': 2,
   // received, processed, dead_lettered.
@@ -84,11 +88,9 @@ const KNOWN_LABEL_VALUES: Readonly<Record<string, number | ((config: Config) => 
 /** Catalog metrics emitted whatever the metric settings say: by the middleware, the kit's own Lambdas. */
 const ALWAYS_EMITTED: readonly { readonly name: CatalogMetricName; readonly subject: string }[] = [
   { name: 'cold_starts_total', subject: 'instrument() middleware' },
-  { name: 'maif_obs_dropped_series_total', subject: "the kit's own health" },
-  { name: 'maif_obs_dropped_observations_total', subject: "the kit's own health" },
-  { name: 'maif_obs_log_events_total', subject: "the kit's own health" },
-  { name: 'maif_obs_alert_events_total', subject: "the kit's own health" },
-  { name: 'heartbeat_received', subject: "the kit's own health" },
+  ...(Object.keys(METRIC_CATALOG) as CatalogMetricName[])
+    .filter((name) => METRIC_CATALOG[name].group === 'kit')
+    .map((name) => ({ name, subject: "the kit's own health" })),
 ];
 
 /** A metric before its label values and CloudWatch counts are worked out. */

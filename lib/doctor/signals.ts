@@ -4,9 +4,10 @@
  * PromQL reads it and an alarm (alert rule, real-time alert, baseline or SLO) on it.
  */
 import type { CatalogMetricName } from '../../layers/instrumentation/catalog';
+import { type MathNode, parseMath } from '../alerting/evaluator-math';
 import type { AlarmSpec, MetricRef } from '../alerting/spec';
 import type { CompiledDashboard } from '../dashboards/model';
-import type { EmittedMetric } from './emitted';
+import { type EmittedMetric, TIME_UNITS } from './emitted';
 import type { Finding } from './findings';
 
 export const GOLDEN_SIGNALS = ['latency', 'traffic', 'errors', 'saturation'] as const;
@@ -42,8 +43,6 @@ const CATALOG_SIGNALS: Readonly<Record<GoldenSignal, readonly CatalogMetricName[
     'network_connections',
   ],
 };
-
-const TIME_UNITS: readonly string[] = ['Seconds', 'Milliseconds', 'Microseconds'];
 
 /** Custom and log-rule metrics, by name, kind and unit (errors win over traffic: failed_requests_total). */
 const NAME_RULES: readonly { signal: GoldenSignal; test: (m: SignalMetric) => boolean }[] = [
@@ -99,19 +98,31 @@ function panelReads(panel: CompiledDashboard['panels'][number]): { names: Set<st
 export function alarmSubjects(spec: Pick<AlarmSpec, 'metrics' | 'expression'>): MetricRef[] {
   const text = spec.expression?.expression;
   if (text === undefined) return [...spec.metrics];
-  return spec.metrics.filter((m) => {
-    const at = [...text.matchAll(new RegExp(`\\b${m.id}\\b`, 'g'))].map((x) => x.index ?? 0);
-    // Before each use: drop the openers `(` and `FUNC(`, then look for a `/`.
-    return at.some(
-      (i) =>
-        !/\/$/.test(
-          text
-            .slice(0, i)
-            .replace(/(\s*[A-Z_]*\()+\s*$/, '')
-            .trimEnd(),
-        ),
-    );
-  });
+  const read = idsOutsideDivisors(parseMath(text));
+  return spec.metrics.filter((m) => read.has(m.id));
+}
+
+/** The metric ids an expression reads anywhere but on the right of a `/`. */
+function idsOutsideDivisors(node: MathNode, out = new Set<string>()): Set<string> {
+  switch (node.type) {
+    case 'id':
+      out.add(node.name);
+      break;
+    case 'binary':
+      idsOutsideDivisors(node.left, out);
+      if (node.op !== '/') idsOutsideDivisors(node.right, out);
+      break;
+    case 'neg':
+      idsOutsideDivisors(node.operand, out);
+      break;
+    case 'call':
+      for (const a of node.args) idsOutsideDivisors(a, out);
+      break;
+    case 'list':
+      for (const a of node.items) idsOutsideDivisors(a, out);
+      break;
+  }
+  return out;
 }
 
 interface FixText {

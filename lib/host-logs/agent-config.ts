@@ -8,18 +8,17 @@
  * aggregator's bundled sources map each host log group back to its source
  * (`aggregatorSources`), and the aggregator adds the tags to every event read from it.
  */
+import { LOG_SOURCE_PARSERS, type LogSource } from '../config/schema';
 
-/** The parsers a source may name: the log aggregator's own (lambdas/log-aggregator/parsers). */
-export type HostLogParser = 'json' | 'syslog' | 'nginx';
+export type HostLogParser = LogSource['parser'];
 
-/** One entry of `logging.sources` (the seed's `log_sources`). */
-export interface HostLogSource {
-  readonly name: string;
-  /** A file path glob on the host (`/logs/maif-app-*.log`). */
-  readonly path: string;
-  readonly parser: HostLogParser;
-  readonly tags?: Readonly<Record<string, string>>;
-}
+/**
+ * One entry of `logging.sources` (the seed's `log_sources`): `path` is a file path glob on the
+ * host (`/logs/maif-app-*.log`); tags may be left out.
+ */
+export type HostLogSource = Readonly<Pick<LogSource, 'name' | 'path' | 'parser'>> & {
+  readonly tags?: Readonly<LogSource['tags']>;
+};
 
 /** The agent's log stream name variables (its documented `log_stream_name` placeholders). */
 export const STREAM_NAMES = ['instance_id', 'hostname', 'ip_address', 'local_hostname'] as const;
@@ -108,7 +107,9 @@ function checkSource(source: HostLogSource, index: number, groupName: string): v
     );
   }
   if (!(source.parser in TIMESTAMP_FORMATS)) {
-    throw new Error(`${at}.parser: '${String(source.parser)}' is not one of 'json', 'syslog', 'nginx'`);
+    throw new Error(
+      `${at}.parser: '${String(source.parser)}' is not one of ${LOG_SOURCE_PARSERS.map((p) => `'${p}'`).join(', ')}`,
+    );
   }
 }
 

@@ -6,7 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { CliCommand, CliContext } from '../../bin/maif-obs';
-import { DEFAULT_CONFIG_FILE, loadConfig } from '../dashboards/export-command';
+import { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load';
 import { parseOptions } from '../private/cli-options';
 import { agentConfig, STREAM_NAMES, type StreamName } from './agent-config';
 
@@ -19,12 +19,8 @@ const OPTIONS = {
 
 const USAGE = `maif-obs agent-config [--config FILE] [--env NAME] [--out FILE] [--stream ${STREAM_NAMES.join('|')}]`;
 
-function parse(args: readonly string[]) {
-  return parseOptions(args, OPTIONS);
-}
-
 function run(args: readonly string[], context: CliContext): number {
-  const values = parse(args);
+  const values = parseOptions(args, OPTIONS);
   const config = loadConfig(values.config ?? DEFAULT_CONFIG_FILE, values.env, context.cwd);
   const json = agentConfig({
     service: config.service,

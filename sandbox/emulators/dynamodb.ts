@@ -3,7 +3,8 @@
  * @aws-sdk/client-dynamodb. The table is created from the synthesized CloudFormation template
  * (its one AWS::DynamoDB::Table or AWS::DynamoDB::GlobalTable: key schema, attribute
  * definitions, secondary indexes, billing), never from a hand-written copy, so the sandbox
- * runs against the table the stack deploys. dynalite has no TTL sweeper: items past their TTL
+ * runs against the table the stack deploys (`startTable` takes a CreateTable input as is, for
+ * tests that need a table without a stack). dynalite has no TTL sweeper: items past their TTL
  * attribute stay readable (DynamoDB itself deletes them only eventually), and the attribute is
  * reported as `timeToLiveAttribute`.
  */
@@ -30,14 +31,18 @@ const TABLE_TYPES = ['AWS::DynamoDB::Table', 'AWS::DynamoDB::GlobalTable'] as co
 // dynalite has no types; its factory returns a node:http server.
 const dynaliteFactory = require('dynalite') as (options: Record<string, unknown>) => Server;
 
-export interface AlertTable {
+/** A dynalite server holding one table. */
+export interface DynaliteTable {
   readonly client: DynamoDBClient;
   /** `http://127.0.0.1:PORT`, for other DynamoDB clients (`endpoint` override). */
   readonly endpoint: string;
   readonly tableName: string;
+  stop(): Promise<void>;
+}
+
+export interface AlertTable extends DynaliteTable {
   /** The template's TTL attribute, when TTL is enabled (not enforced locally). */
   readonly timeToLiveAttribute?: string;
-  stop(): Promise<void>;
 }
 
 interface TemplateResource {
@@ -164,18 +169,15 @@ function timeToLive(template: object): string | undefined {
   return spec?.Enabled === true && typeof spec.AttributeName === 'string' ? spec.AttributeName : undefined;
 }
 
-/** Starts dynalite on 127.0.0.1 and creates the template's table in it. */
-export async function startAlertTable(template: object, options: { region?: string } = {}): Promise<AlertTable> {
-  const input = createTableInput(template);
-  const timeToLiveAttribute = timeToLive(template);
+/** Starts dynalite on 127.0.0.1 and creates the table `input` describes, with a client in `region`. */
+export async function startTable(
+  input: CreateTableCommandInput & { TableName: string },
+  region = DEFAULT_DYNAMODB_REGION,
+): Promise<DynaliteTable> {
   const server = dynaliteFactory({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const port = await listenLoopback(server);
   const endpoint = `http://${LOOPBACK_HOST}:${port}`;
-  const client = new DynamoDBClient({
-    region: options.region ?? DEFAULT_DYNAMODB_REGION,
-    credentials: EMULATOR_CREDENTIALS,
-    endpoint,
-  });
+  const client = new DynamoDBClient({ region, credentials: EMULATOR_CREDENTIALS, endpoint });
   const stop = async () => {
     client.destroy();
     await closeServer(server);
@@ -184,15 +186,17 @@ export async function startAlertTable(template: object, options: { region?: stri
     await client.send(new CreateTableCommand(input));
   } catch (error) {
     await stop();
-    throw new Error(`startAlertTable: dynalite refused table '${input.TableName}': ${(error as Error).message}`, {
+    throw new Error(`startTable: dynalite refused table '${input.TableName}': ${(error as Error).message}`, {
       cause: error,
     });
   }
-  return {
-    client,
-    endpoint,
-    tableName: input.TableName,
-    ...(timeToLiveAttribute ? { timeToLiveAttribute } : {}),
-    stop,
-  };
+  return { client, endpoint, tableName: input.TableName, stop };
+}
+
+/** Starts dynalite on 127.0.0.1 and creates the template's table in it. */
+export async function startAlertTable(template: object, options: { region?: string } = {}): Promise<AlertTable> {
+  const input = createTableInput(template);
+  const timeToLiveAttribute = timeToLive(template);
+  const table = await startTable(input, options.region);
+  return timeToLiveAttribute ? { ...table, timeToLiveAttribute } : table;
 }

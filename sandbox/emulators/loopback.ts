@@ -36,22 +36,52 @@ export function closeServer(server: Server): Promise<void> {
   });
 }
 
-/** The request body as a Buffer (gunzipped when `content-encoding: gzip`); rejects past MAX_BODY_BYTES. */
-export function readBody(req: IncomingMessage): Promise<Buffer> {
+/**
+ * A request body over the limit. The request is drained, not destroyed, so the server can still
+ * answer it (a 413 the client reads instead of a connection reset).
+ */
+export class BodyTooLargeError extends Error {
+  readonly limit: number;
+  constructor(limit: number, declared?: number) {
+    super(
+      declared === undefined
+        ? `body: over the ${limit} bytes allowed`
+        : `body: ${declared} bytes is over the ${limit} allowed`,
+    );
+    this.name = 'BodyTooLargeError';
+    this.limit = limit;
+  }
+}
+
+/**
+ * The request body as a Buffer (gunzipped when `content-encoding: gzip`); rejects with
+ * BodyTooLargeError past `limit` bytes, before reading any when `content-length` says so.
+ */
+export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (declared > limit) {
+    req.resume();
+    return Promise.reject(new BodyTooLargeError(limit, declared));
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new Error(`request body: more than ${MAX_BODY_BYTES} bytes`));
-        req.destroy();
+      if (size > limit) {
+        // Stop buffering but keep reading: the rest is discarded and the answer still goes out.
+        req.off('data', onData);
+        chunks.length = 0;
+        req.resume();
+        reject(new BodyTooLargeError(limit));
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('error', reject);
     req.on('end', () => {
+      if (size > limit) return;
       const raw = Buffer.concat(chunks);
       try {
         resolve(req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw);
@@ -62,11 +92,11 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
   });
 }
 
-/** Calls `listener` and swallows what it throws: a listener's bug must not break an emulator. */
-export function notify<T>(listeners: Iterable<(value: T) => void>, value: T): void {
+/** Calls each listener with `args` and swallows what it throws: a listener's bug must not break an emulator. */
+export function notify<A extends unknown[]>(listeners: Iterable<(...args: A) => void>, ...args: A): void {
   for (const listener of listeners) {
     try {
-      listener(value);
+      listener(...args);
     } catch {
       // A listener is the caller's code; the emulator keeps serving.
     }

@@ -38,7 +38,7 @@ export interface Receiver {
   readonly url: string;
   /** Every request, valid or not, in arrival order. */
   readonly requests: readonly Delivery[];
-  /** The bodies of the valid requests answered with success. */
+  /** The bodies of the valid requests answered with success (those of `received`). */
   readonly accepted: readonly unknown[];
   /** The accepted messages with their time of receipt. */
   readonly received: readonly ReceivedMessage[];
@@ -72,7 +72,6 @@ function problems(
 async function start(kind: ReceiverKind, respond: Responder = () => undefined): Promise<Receiver> {
   const path = kind === 'slack' ? SLACK_WEBHOOK_PATH : PAGERDUTY_ENQUEUE_PATH;
   const requests: Delivery[] = [];
-  const accepted: unknown[] = [];
   const received: ReceivedMessage[] = [];
   const listeners: ((message: ReceivedMessage) => void)[] = [];
   const textType = kind === 'slack' ? 'text/plain' : 'application/json';
@@ -117,7 +116,6 @@ async function start(kind: ReceiverKind, respond: Responder = () => undefined): 
         );
         return;
       }
-      accepted.push(body);
       const message = { at: Date.now(), body };
       received.push(message);
       if (kind === 'slack') answer(200, 'ok');
@@ -133,7 +131,9 @@ async function start(kind: ReceiverKind, respond: Responder = () => undefined): 
   return {
     url: kind === 'slack' ? `${base}${SLACK_WEBHOOK_PATH}` : base,
     requests,
-    accepted,
+    get accepted() {
+      return received.map((m) => m.body);
+    },
     received,
     onMessage: (listener) => {
       listeners.push(listener);
@@ -145,10 +145,9 @@ async function start(kind: ReceiverKind, respond: Responder = () => undefined): 
 /** Starts a receiver of `kind`; `respond` may force the status of a request (e.g. 502, 429). */
 export const Receiver = { start } as const;
 
-export interface SlackReceiver {
-  /** The webhook URL to put in the Slack secret. */
-  readonly url: string;
-  /** The accepted messages so far (a copy). */
+/** What the sandbox reads of a running receiver. */
+export interface ReceiverView {
+  /** The accepted messages (PagerDuty: events) so far (a copy). */
   received(): ReceivedMessage[];
   /** Requests refused (invalid body, wrong path), with what was wrong. */
   rejected(): Delivery[];
@@ -156,18 +155,17 @@ export interface SlackReceiver {
   stop(): Promise<void>;
 }
 
-export interface PagerDutyReceiver {
+export type SlackReceiver = ReceiverView & {
+  /** The webhook URL to put in the Slack secret. */
+  readonly url: string;
+};
+
+export type PagerDutyReceiver = ReceiverView & {
   /** Base URL: the notifier's endpoint (it posts to /v2/enqueue). */
   readonly endpoint: string;
-  /** The accepted events so far (a copy). */
-  received(): ReceivedMessage[];
-  /** Requests refused (invalid event, wrong path), with what was wrong. */
-  rejected(): Delivery[];
-  onMessage(listener: (message: ReceivedMessage) => void): void;
-  stop(): Promise<void>;
-}
+};
 
-function view(receiver: Receiver) {
+function view(receiver: Receiver): ReceiverView {
   return {
     received: () => [...receiver.received],
     rejected: () => receiver.requests.filter((r) => r.errors.length > 0),

@@ -20,8 +20,8 @@ export interface SecretsManagerOptions {
 export interface SecretsManagerEmulator {
   /** `http://127.0.0.1:PORT`, the SecretsManagerClient's `endpoint`. */
   readonly endpoint: string;
-  /** GetSecretValue calls so far (found or not). */
-  calls(): number;
+  /** GetSecretValue calls so far (found or not); with `secretId`, those that asked for it (as given). */
+  calls(secretId?: string): number;
   stop(): Promise<void>;
 }
 
@@ -48,6 +48,7 @@ export async function startSecretsManager(
   }
   const createdDate = Date.now() / 1000;
   let calls = 0;
+  const callsById = new Map<string, number>();
 
   const arnOf = (key: string) =>
     key.startsWith('arn:') ? key : `arn:aws:secretsmanager:${region}:${accountId}:secret:${key}-${arnSuffix(key)}`;
@@ -61,6 +62,7 @@ export async function startSecretsManager(
   const getSecretValue = (body: Record<string, unknown>): AwsJsonReply => {
     calls += 1;
     const secretId = body.SecretId;
+    if (typeof secretId === 'string') callsById.set(secretId, (callsById.get(secretId) ?? 0) + 1);
     if (typeof secretId !== 'string' || secretId === '') {
       return awsError(
         400,
@@ -86,5 +88,9 @@ export async function startSecretsManager(
   };
 
   const server = await startAwsJsonServer('1.1', { [SECRETS_TARGET]: getSecretValue });
-  return { endpoint: server.endpoint, calls: () => calls, stop: server.stop };
+  return {
+    endpoint: server.endpoint,
+    calls: (secretId) => (secretId === undefined ? calls : (callsById.get(secretId) ?? 0)),
+    stop: server.stop,
+  };
 }

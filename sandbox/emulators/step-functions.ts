@@ -11,6 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { ExecutionAbortedError, ExecutionTimeoutError, StateMachine } from 'aws-local-stepfunctions';
 import { type AwsJsonReply, awsError, startAwsJsonServer } from './aws-json';
+import { notify } from './loopback';
 
 /** One execution event as aws-local-stepfunctions emits it (the library does not export its type). */
 export interface EventLog {
@@ -257,13 +258,7 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
   const executions = new Map<string, MutableRecord>();
   const byArn = new Map<string, MutableRecord>();
 
-  const emit = (name: string, event: EventLog) => {
-    try {
-      options.onEvent?.(name, event);
-    } catch {
-      // The listener is the caller's code; the execution goes on.
-    }
-  };
+  const eventListeners = options.onEvent ? [options.onEvent] : [];
 
   /** Ends a running record once; a later outcome (the result of an aborted run) is ignored. */
   const finish = (
@@ -296,7 +291,7 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
     );
     const streamed = (async () => {
       try {
-        for await (const event of run.eventLogs) emit(name, event);
+        for await (const event of run.eventLogs) notify(eventListeners, name, event);
       } catch {
         // The library's event stream does not fail; if it did, the execution's outcome still stands.
       }

@@ -80,16 +80,11 @@ function memoryUsedMb(): number {
   return maxMemoryMb;
 }
 
-function traceParts(header: string): { root: string; parent: string; sampled: boolean } {
-  const field = (name: string) => new RegExp(`(?:^|;)${name}=([^;]*)`).exec(header)?.[1] ?? '';
-  return { root: field('Root'), parent: field('Parent'), sampled: field('Sampled') === '1' };
-}
-
 async function invoke(message: InvokeMessage): Promise<void> {
-  const { requestId, traceHeader, deadlineMs } = message;
+  const { requestId, trace, deadlineMs } = message;
   const coldStart = invocations === 0;
   invocations++;
-  process.env._X_AMZN_TRACE_ID = traceHeader;
+  process.env._X_AMZN_TRACE_ID = trace.header;
   platform(`START RequestId: ${requestId} Version: $LATEST`);
   const context = {
     awsRequestId: requestId,
@@ -118,13 +113,13 @@ async function invoke(message: InvokeMessage): Promise<void> {
     platform(`${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify(failure)}`);
   }
   platform(`END RequestId: ${requestId}`);
-  const trace = traceParts(traceHeader);
   const init = coldStart ? `Init Duration: ${initDurationMs.toFixed(2)} ms\t` : '';
   const status = failure !== undefined ? `Status: error\tError Type: ${failure.errorType}\t` : '';
   platform(
     `REPORT RequestId: ${requestId}\tDuration: ${durationMs.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(durationMs))} ms\t` +
       `Memory Size: ${data.memoryMb} MB\tMax Memory Used: ${memoryUsedMb()} MB\t${init}${status}\n` +
-      `XRAY TraceId: ${trace.root}\tSegmentId: ${trace.parent}\tSampled: ${trace.sampled}\t`,
+      // the runtime samples every invocation (newTraceHeader)
+      `XRAY TraceId: ${trace.traceId}\tSegmentId: ${trace.parentId}\tSampled: true\t`,
   );
   const statusCode = (response as { statusCode?: unknown } | null | undefined)?.statusCode;
   const done: InvocationDone = {

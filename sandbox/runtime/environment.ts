@@ -11,10 +11,10 @@ import { decodeLine } from './protocol';
 
 export interface EnvironmentEvents {
   /** One line of the log stream; `at`: simulated ms it was written at, when the environment said. */
-  line(environment: ExecutionEnvironment, message: string, at?: number): void;
-  done(environment: ExecutionEnvironment, done: InvocationDone): void;
+  line(message: string, at?: number): void;
+  done(done: InvocationDone): void;
   /** The thread ended (exit code, and the uncaught error that ended it, if any); all output has been read. */
-  exit(environment: ExecutionEnvironment, code: number, error: Error | undefined): void;
+  exit(code: number, error: Error | undefined): void;
 }
 
 export interface EnvironmentOptions {
@@ -34,7 +34,6 @@ export function newLogStreamName(simNowMs: number): string {
 }
 
 export class ExecutionEnvironment {
-  readonly functionName: string;
   readonly logStream: string;
   /** Resolves when the bundle is loaded (with its init error, if it failed); never rejects. */
   readonly ready: Promise<ReadyMessage>;
@@ -43,7 +42,6 @@ export class ExecutionEnvironment {
   #dead = false;
 
   constructor(options: EnvironmentOptions) {
-    this.functionName = options.data.functionName;
     this.logStream = options.data.logStream;
     this.#events = options.events;
     this.#worker = new Worker(options.bootstrapPath, {
@@ -78,7 +76,7 @@ export class ExecutionEnvironment {
       const report = () => {
         if (reported) return;
         reported = true;
-        this.#events.exit(this, code, exitError);
+        this.#events.exit(code, exitError);
       };
       void outputEnded.then(report);
       setTimeout(report, EXIT_DRAIN_MS).unref();
@@ -87,11 +85,6 @@ export class ExecutionEnvironment {
 
   get dead(): boolean {
     return this.#dead;
-  }
-
-  /** The thread's id (unique in the host process). */
-  get threadId(): number {
-    return this.#worker.threadId;
   }
 
   invoke(message: InvokeMessage): void {
@@ -139,8 +132,8 @@ export class ExecutionEnvironment {
   #handleLine(line: string, time: { at: number | undefined }): void {
     const { text, at, control } = decodeLine(line);
     if (at !== undefined) time.at = at;
-    if (text !== undefined && text.trim() !== '') this.#events.line(this, text, time.at);
-    if (control?.type === 'log') this.#events.line(this, control.message, control.at);
-    else if (control?.type === 'done') this.#events.done(this, control);
+    if (text !== undefined && text.trim() !== '') this.#events.line(text, time.at);
+    if (control?.type === 'log') this.#events.line(control.message, control.at);
+    else if (control?.type === 'done') this.#events.done(control);
   }
 }

@@ -15,11 +15,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type ClockSettings, SimClock } from '../clock';
+import { SPEED_ENV } from '../service/backend';
 import { DEMO_FUNCTION_NAMES, DEMO_ROUTES } from '../service/requests';
 import { bundleLambdaRuntime, type LambdaBundle } from './bundle';
 import { ExecutionEnvironment, newLogStreamName } from './environment';
 import type { ClockMessage, InvocationDone } from './protocol';
-import { functionSegment, newTraceHeader, parseDaemonAddress, SegmentEmitter, type TraceHeader } from './xray';
+import {
+  type DaemonAddress,
+  functionSegment,
+  newTraceHeader,
+  parseDaemonAddress,
+  SegmentEmitter,
+  type TraceHeader,
+} from './xray';
 
 export interface FunctionSpec {
   readonly name: string;
@@ -125,7 +133,13 @@ interface Pool {
   readonly queue: Pending[];
 }
 
-function checkOptions(options: LambdaRuntimeOptions): Required<FunctionSpec>[] {
+interface CheckedOptions {
+  readonly specs: Required<FunctionSpec>[];
+  readonly daemon: DaemonAddress;
+  readonly clock: SimClock;
+}
+
+function checkOptions(options: LambdaRuntimeOptions): CheckedOptions {
   if (!Array.isArray(options.functions) || options.functions.length === 0) {
     throw new Error('LocalLambda functions: [] is not allowed (give at least one function)');
   }
@@ -158,11 +172,11 @@ function checkOptions(options: LambdaRuntimeOptions): Required<FunctionSpec>[] {
   if (!Number.isInteger(max) || max < 1 || max > MAX_INSTANCES_LIMIT) {
     throw new Error(`LocalLambda maxInstancesPerFunction: ${max} is not allowed (use 1 to ${MAX_INSTANCES_LIMIT})`);
   }
-  parseDaemonAddress(options.xrayDaemonAddress);
+  const daemon = parseDaemonAddress(options.xrayDaemonAddress);
   if (typeof options.onLogLine !== 'function') {
     throw new Error(`LocalLambda onLogLine: ${typeof options.onLogLine} is not allowed (use a function)`);
   }
-  return specs;
+  return { specs, daemon, clock: new SimClock(options.clock) };
 }
 
 function errorText(error: { readonly errorType: string; readonly errorMessage: string }): string {
@@ -173,6 +187,7 @@ export class LocalLambda {
   readonly #options: LambdaRuntimeOptions;
   #clock: SimClock;
   readonly #bundle: LambdaBundle;
+  readonly #daemon: DaemonAddress;
   readonly #emitter: SegmentEmitter;
   readonly #pools = new Map<string, Pool>();
   readonly #max: number;
@@ -185,25 +200,26 @@ export class LocalLambda {
   #coldStarts = 0;
   #serverErrors = 0;
 
-  private constructor(options: LambdaRuntimeOptions, specs: Required<FunctionSpec>[], bundle: LambdaBundle) {
+  private constructor(options: LambdaRuntimeOptions, checked: CheckedOptions, bundle: LambdaBundle) {
     this.#options = options;
-    this.#clock = new SimClock(options.clock);
+    this.#clock = checked.clock;
     this.#bundle = bundle;
-    this.#emitter = new SegmentEmitter(options.xrayDaemonAddress);
+    this.#daemon = checked.daemon;
+    this.#emitter = new SegmentEmitter(checked.daemon);
     this.#max = options.maxInstancesPerFunction ?? DEFAULT_MAX_INSTANCES;
     this.#region = options.region ?? 'eu-west-3';
     this.#accountId = options.accountId ?? '000000000000';
-    for (const spec of specs) {
+    for (const spec of checked.specs) {
       this.#pools.set(spec.name, { spec, logGroup: `/aws/lambda/${spec.name}`, instances: [], queue: [] });
     }
   }
 
   /** Bundles the service and starts one initialized environment per function. */
   static async start(options: LambdaRuntimeOptions): Promise<LocalLambda> {
-    const specs = checkOptions(options);
-    new SimClock(options.clock); // validates the speed before anything is built
+    // everything is checked before anything is built
+    const checked = checkOptions(options);
     const bundle = await bundleLambdaRuntime();
-    const lambda = new LocalLambda(options, specs, bundle);
+    const lambda = new LocalLambda(options, checked, bundle);
     const started = [...lambda.#pools.values()].map((pool) => lambda.#spawn(pool));
     const ready = await Promise.all(started.map((instance) => instance.environment.ready));
     const failed = ready.findIndex((message) => message.error !== undefined);
@@ -311,7 +327,6 @@ export class LocalLambda {
   #spawn(pool: Pool): Instance {
     const { spec, logGroup } = pool;
     const logStream = newLogStreamName(this.#clock.now());
-    const { host, port } = parseDaemonAddress(this.#options.xrayDaemonAddress);
     const env: Record<string, string> = {
       ...this.#options.env,
       AWS_LAMBDA_FUNCTION_NAME: spec.name,
@@ -326,10 +341,10 @@ export class LocalLambda {
       LAMBDA_TASK_ROOT: this.#bundle.dir,
       LAMBDA_RUNTIME_DIR: '/var/runtime',
       AWS_XRAY_DAEMON_ADDRESS: this.#options.xrayDaemonAddress,
-      _AWS_XRAY_DAEMON_ADDRESS: host,
-      _AWS_XRAY_DAEMON_PORT: String(port),
+      _AWS_XRAY_DAEMON_ADDRESS: this.#daemon.host,
+      _AWS_XRAY_DAEMON_PORT: String(this.#daemon.port),
       AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
-      MAIF_SANDBOX_SPEED: String(this.#clock.settings.speed),
+      [SPEED_ENV]: String(this.#clock.settings.speed),
     };
     const instance: Instance = {
       pool,
@@ -349,9 +364,9 @@ export class LocalLambda {
           clock: this.#clock.settings,
         },
         events: {
-          line: (_environment, message, at) => this.#log(pool, logStream, message, at),
-          done: (_environment, done) => this.#done(instance, done),
-          exit: (_environment, code, error) => this.#exited(instance, code, error),
+          line: (message, at) => this.#log(pool, logStream, message, at),
+          done: (done) => this.#done(instance, done),
+          exit: (code, error) => this.#exited(instance, code, error),
         },
       }),
     };
@@ -384,7 +399,7 @@ export class LocalLambda {
       type: 'invoke',
       requestId: pending.requestId,
       event: pending.event,
-      traceHeader: pending.trace.header,
+      trace: pending.trace,
       deadlineMs: pending.dispatchedAt + timeoutMs,
     });
   }

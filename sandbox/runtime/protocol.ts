@@ -8,6 +8,7 @@
  * returning has arrived too, and the platform lines sit exactly where Lambda puts them.
  */
 import type { ClockSettings } from '../clock';
+import type { TraceHeader } from './xray';
 
 /** `workerData` of an execution environment. */
 export interface BootstrapData {
@@ -35,8 +36,8 @@ export interface InvokeMessage {
   readonly type: 'invoke';
   readonly requestId: string;
   readonly event: unknown;
-  /** `_X_AMZN_TRACE_ID` for this invocation. */
-  readonly traceHeader: string;
+  /** This invocation's trace: `header` is its `_X_AMZN_TRACE_ID`, always sampled. */
+  readonly trace: TraceHeader;
   /** Simulated epoch ms by which the function times out. */
   readonly deadlineMs: number;
 }

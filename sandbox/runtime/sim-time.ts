@@ -11,22 +11,20 @@
  * times are all simulated time. Timers (setTimeout) stay real: a simulated wait of `ms` is a real
  * wait of `ms / speed`.
  */
-import type { ClockSettings } from '../clock';
+import { type ClockSettings, MAX_SPEED, MIN_SPEED } from '../clock';
 
 export interface SimulatedTime {
   /** Simulated epoch ms, fractional. */
   epochMs(): number;
-  /** The unpatched `performance.now()`: real ms since the environment started. */
-  realPerformanceNow(): number;
   /** Moves the clock to new settings (the sandbox restarts its simulation after warming up). */
   reset(settings: ClockSettings): void;
 }
 
 function checked(settings: ClockSettings): ClockSettings {
   const { simStartMs, realStartMs, speed } = settings;
-  if (!(Number.isFinite(simStartMs) && Number.isFinite(realStartMs) && speed >= 1)) {
+  if (!(Number.isFinite(simStartMs) && Number.isFinite(realStartMs) && speed >= MIN_SPEED && speed <= MAX_SPEED)) {
     throw new Error(
-      `simulated clock: ${JSON.stringify(settings)} is not allowed (use finite simStartMs and realStartMs, speed >= 1)`,
+      `simulated clock: ${JSON.stringify(settings)} is not allowed (use finite simStartMs and realStartMs, speed ${MIN_SPEED} to ${MAX_SPEED})`,
     );
   }
   return settings;
@@ -66,5 +64,5 @@ export function installSimulatedClock(initial: ClockSettings): SimulatedTime {
     ({ simStartMs, realStartMs, speed } = checked(settings));
     setOrigin();
   };
-  return { epochMs, realPerformanceNow, reset };
+  return { epochMs, reset };
 }

@@ -4,10 +4,10 @@
  * to the X-Ray daemon when the invocation ends. The tracer's subsegments hang under that segment:
  * their parent id is the header's `Parent`, which is the segment's id.
  */
-import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
-
-export const XRAY_PROTOCOL_HEADER = '{"format":"json","version":1}';
+import { formatXRayHeader } from '../../layers/instrumentation/tracer/formats';
+import { newSpanId, newTraceId, w3cToXRayTraceId } from '../../layers/instrumentation/tracer/ids';
+import { XRAY_PROTOCOL_HEADER } from '../emulators/xray';
 
 export interface TraceHeader {
   /** `1-<8 hex epoch seconds>-<24 hex>` */
@@ -20,12 +20,13 @@ export interface TraceHeader {
 
 /** A new trace for an invocation starting at simulated epoch ms `nowMs`. */
 export function newTraceHeader(nowMs: number): TraceHeader {
-  const epoch = Math.floor(nowMs / 1000)
-    .toString(16)
-    .padStart(8, '0');
-  const traceId = `1-${epoch}-${randomBytes(12).toString('hex')}`;
-  const parentId = randomBytes(8).toString('hex');
-  return { traceId, parentId, header: `Root=${traceId};Parent=${parentId};Sampled=1` };
+  const context = { traceId: newTraceId(nowMs), spanId: newSpanId(), sampled: true };
+  return {
+    // a new trace id is a valid X-Ray one: its first 32 bits are the epoch seconds
+    traceId: w3cToXRayTraceId(context.traceId) as string,
+    parentId: context.spanId,
+    header: formatXRayHeader(context),
+  };
 }
 
 export interface FunctionSegmentInput {
@@ -63,17 +64,20 @@ export function functionSegment(input: FunctionSegmentInput): Record<string, unk
           error: false,
           cause: {
             working_directory: '/var/task',
-            exceptions: [
-              { id: randomBytes(8).toString('hex'), type: input.error.errorType, message: input.error.errorMessage },
-            ],
+            exceptions: [{ id: newSpanId(), type: input.error.errorType, message: input.error.errorMessage }],
           },
         }
       : { fault: false, error: false }),
   };
 }
 
+export interface DaemonAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
 /** `host:port` (the form AWS_XRAY_DAEMON_ADDRESS takes for UDP). */
-export function parseDaemonAddress(address: string): { readonly host: string; readonly port: number } {
+export function parseDaemonAddress(address: string): DaemonAddress {
   const match = /^(?:udp:)?([^\s:]+|\[[^\]]+\]):(\d{1,5})$/.exec(address.trim());
   const port = match ? Number(match[2]) : Number.NaN;
   if (!match || !(port > 0 && port < 65536)) {
@@ -87,40 +91,25 @@ export class SegmentEmitter {
   readonly #socket: Socket;
   readonly #host: string;
   readonly #port: number;
-  #sent = 0;
-  #failed = 0;
   #closed = false;
 
-  constructor(address: string) {
-    const { host, port } = parseDaemonAddress(address);
+  constructor({ host, port }: DaemonAddress) {
     this.#host = host;
     this.#port = port;
     this.#socket = createSocket(host.includes(':') ? 'udp6' : 'udp4');
-    this.#socket.on('error', () => {
-      this.#failed++;
-    });
+    // a failed send loses its segment, as a datagram the daemon never got would be
+    this.#socket.on('error', () => undefined);
     // the socket must not keep the host process alive on its own
     this.#socket.unref();
-  }
-
-  get sent(): number {
-    return this.#sent;
-  }
-
-  get failed(): number {
-    return this.#failed;
   }
 
   send(document: Record<string, unknown>): void {
     if (this.#closed) return;
     try {
       const packet = Buffer.from(`${XRAY_PROTOCOL_HEADER}\n${JSON.stringify(document)}`, 'utf8');
-      this.#socket.send(packet, this.#port, this.#host, (error) => {
-        if (error) this.#failed++;
-        else this.#sent++;
-      });
+      this.#socket.send(packet, this.#port, this.#host);
     } catch {
-      this.#failed++;
+      // a document that cannot be serialized or sent is dropped: the invocation is not failed for it
     }
   }
 

@@ -8,6 +8,7 @@
  * (`MAIF_SANDBOX_SPEED`): the function's clock runs `speed` times faster, so the wait reads as
  * `simMs` on it. Faults come with the request (see http.ts `parseFault`).
  */
+import { MAX_SPEED, MIN_SPEED } from '../clock';
 import type { Fault } from './http';
 
 export const SPEED_ENV = 'MAIF_SANDBOX_SPEED';
@@ -45,13 +46,13 @@ export class BackendUnavailableError extends Error {
 
 const waitCell = new Int32Array(new SharedArrayBuffer(4));
 
-/** Reads the clock speed once; anything but a number from 1 to 3600 is refused. */
+/** Reads the clock speed once; anything but a number from MIN_SPEED to MAX_SPEED is refused. */
 export function speedFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): number {
   const raw = env[SPEED_ENV];
   if (raw === undefined || raw === '') return 1;
   const speed = Number(raw);
-  if (!(Number.isFinite(speed) && speed >= 1 && speed <= 3600)) {
-    throw new Error(`${SPEED_ENV}: '${raw}' is not allowed (use a number from 1 to 3600)`);
+  if (!(Number.isFinite(speed) && speed >= MIN_SPEED && speed <= MAX_SPEED)) {
+    throw new Error(`${SPEED_ENV}: '${raw}' is not allowed (use a number from ${MIN_SPEED} to ${MAX_SPEED})`);
   }
   return speed;
 }
@@ -103,8 +104,10 @@ export class MaifBackend {
   #sequence = 0;
 
   constructor(options: BackendOptions) {
-    if (!(options.speed >= 1 && options.speed <= 3600)) {
-      throw new Error(`MaifBackend speed: ${options.speed} is not allowed (use a number from 1 to 3600)`);
+    if (!(options.speed >= MIN_SPEED && options.speed <= MAX_SPEED)) {
+      throw new Error(
+        `MaifBackend speed: ${options.speed} is not allowed (use a number from ${MIN_SPEED} to ${MAX_SPEED})`,
+      );
     }
     this.speed = options.speed;
     this.#random = options.random ?? Math.random;

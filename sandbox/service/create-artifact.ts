@@ -5,14 +5,12 @@
  */
 import { BadRequestError, type HttpEvent, json, jsonBody } from './http';
 import { backend, serve, timed } from './shared';
-import { serviceTelemetry } from './telemetry';
+import { serviceHandler } from './telemetry';
 
 export const OPERATION = 'create_artifact';
 export const ARTIFACT_TYPES = ['document', 'image', 'dataset', 'model'] as const;
 /** API Gateway's payload limit is 10 MB; artifacts here are metadata-sized. */
 const MAX_CONTENT_BYTES = 1_048_576;
-
-const { logger, tracer, app, wrap } = serviceTelemetry(OPERATION);
 
 interface ArtifactInput {
   readonly type: string;
@@ -36,7 +34,7 @@ function parseArtifact(event: HttpEvent): ArtifactInput {
   return { type, name, content };
 }
 
-export const createArtifact = wrap(
+export const createArtifact = serviceHandler(OPERATION, ({ logger, tracer, app }) =>
   serve(
     { logger, app },
     {

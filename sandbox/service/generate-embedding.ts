@@ -6,15 +6,13 @@
 import { EMBEDDING_MODEL, SEARCH_INDEX } from './backend';
 import { BadRequestError, type HttpEvent, json, jsonBody } from './http';
 import { backend, serve, timed } from './shared';
-import { serviceTelemetry } from './telemetry';
+import { serviceHandler } from './telemetry';
 
 export const OPERATION = 'generate_embedding';
 const MAX_BATCH = 64;
 const MAX_TEXT_LENGTH = 8192;
 /** Each new vector is compared with this many neighbours to skip near-duplicates. */
 const DEDUP_NEIGHBOURS = 20;
-
-const { logger, tracer, app, wrap } = serviceTelemetry(OPERATION);
 
 function parseTexts(event: HttpEvent): readonly string[] {
   const texts = jsonBody(event).texts;
@@ -31,7 +29,7 @@ function parseTexts(event: HttpEvent): readonly string[] {
   return texts as string[];
 }
 
-export const generateEmbedding = wrap(
+export const generateEmbedding = serviceHandler(OPERATION, ({ logger, tracer, app }) =>
   serve(
     { logger, app },
     {

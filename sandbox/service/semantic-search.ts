@@ -7,7 +7,7 @@
 import { SEARCH_INDEX } from './backend';
 import { BadRequestError, type HttpEvent, json } from './http';
 import { backend, serve, timed } from './shared';
-import { serviceTelemetry } from './telemetry';
+import { serviceHandler } from './telemetry';
 
 export const OPERATION = 'semantic_search';
 const MAX_QUERY_LENGTH = 512;
@@ -15,8 +15,6 @@ const DEFAULT_LIMIT = 10;
 const MAX_LIMIT = 50;
 /** Bytes read from the store per result returned (its metadata record). */
 const RESULT_RECORD_BYTES = 2048;
-
-const { logger, tracer, app, wrap } = serviceTelemetry(OPERATION);
 
 function parseQuery(event: HttpEvent): { readonly query: string; readonly limit: number } {
   const params = event.queryStringParameters ?? {};
@@ -36,7 +34,7 @@ function parseQuery(event: HttpEvent): { readonly query: string; readonly limit:
   return { query, limit };
 }
 
-export const semanticSearch = wrap(
+export const semanticSearch = serviceHandler(OPERATION, ({ logger, tracer, app }) =>
   serve(
     { logger, app },
     {

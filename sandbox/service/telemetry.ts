@@ -4,6 +4,10 @@
  * Namespace, service, environment, log level and trace sampling come from the MAIF_* environment
  * that `instrumentFunction` sets on the function.
  *
+ * Built on the handler's first invocation, not at import: every environment loads the one service
+ * bundle with all three handlers and runs one of them, so import-time telemetry would build two
+ * unused sets and count them in each cold start's Init Duration.
+ *
  * The metrics behind the configuration's real-time views and alerts (10 s alarm periods) are
  * registered first at high resolution, so the middleware and the monitor get those instruments.
  */
@@ -31,14 +35,9 @@ export const HIGH_RESOLUTION_METRICS = [
 ] as const satisfies readonly (keyof typeof METRIC_CATALOG)[];
 
 export interface ServiceTelemetry {
-  readonly metrics: Metrics;
   readonly logger: Logger;
   readonly tracer: Tracer;
   readonly app: ApplicationMonitor;
-  /** Wraps a handler: request metrics, `## <operation>` span, cold start, error capture, flush. */
-  wrap<TEvent, TResult>(
-    handler: Handler<TEvent, TResult>,
-  ): (event: TEvent, context: LambdaContextLike) => Promise<TResult>;
 }
 
 function registerHighResolution(metrics: Metrics): void {
@@ -56,13 +55,25 @@ function registerHighResolution(metrics: Metrics): void {
   }
 }
 
-/** The telemetry of one handler, whose request metrics carry `operation`. */
-export function serviceTelemetry(operation: string): ServiceTelemetry {
-  const metrics = new Metrics();
-  registerHighResolution(metrics);
-  const tracer = new Tracer();
-  const logger = new Logger({ traceContext: () => tracer.currentIds() });
-  const app = new ApplicationMonitor({ metrics, logger });
-  const instrumented = instrument({ metrics, logger, tracer, operation });
-  return { metrics, logger, tracer, app, wrap: (handler) => instrumented(handler) };
+/**
+ * A handler whose request metrics carry `operation`, wrapped by `instrument()` (request metrics,
+ * `## <operation>` span, cold start, error capture, flush). `build` makes the handler from its
+ * telemetry; both are built on the first invocation, the environment's cold start.
+ */
+export function serviceHandler<TEvent, TResult>(
+  operation: string,
+  build: (telemetry: ServiceTelemetry) => Handler<TEvent, TResult>,
+): (event: TEvent, context: LambdaContextLike) => Promise<TResult> {
+  let handler: ((event: TEvent, context: LambdaContextLike) => Promise<TResult>) | undefined;
+  return (event, context) => {
+    if (handler === undefined) {
+      const metrics = new Metrics();
+      registerHighResolution(metrics);
+      const tracer = new Tracer();
+      const logger = new Logger({ traceContext: () => tracer.currentIds() });
+      const app = new ApplicationMonitor({ metrics, logger });
+      handler = instrument({ metrics, logger, tracer, operation })(build({ logger, tracer, app }));
+    }
+    return handler(event, context);
+  };
 }

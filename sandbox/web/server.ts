@@ -8,20 +8,19 @@
  * rebinding page cannot read the snapshot either.
  */
 import { readFile } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { dirname, join } from 'node:path';
 import { MAX_BODY_BYTES } from '../../lambdas/ack-api/http';
+import { BodyTooLargeError, closeServer, LOOPBACK_HOST, listenLoopback, readBody } from '../emulators/loopback';
 import type { SandboxView } from '../types';
 import { ackPath, FORWARDED_ROUTES, functionUrlEvent, isLinkPath } from './ack-forward';
 import { snapshot } from './snapshot';
 
-export const WEB_HOST = '127.0.0.1';
+export const WEB_HOST = LOOPBACK_HOST;
 
 export interface WebServerOptions {
   /** 0 picks a free port. */
   readonly port: number;
-  readonly host?: typeof WEB_HOST;
 }
 
 export interface WebServer {
@@ -83,28 +82,13 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(text);
 }
 
-/** The request body as UTF-8, refused (413) over MAX_BODY_BYTES before it is all read. */
-function readBody(req: IncomingMessage): Promise<string> {
-  const declared = Number(req.headers['content-length']);
-  if (declared > MAX_BODY_BYTES) {
-    return Promise.reject(new HttpError(413, `body: ${declared} bytes is over the ${MAX_BODY_BYTES} allowed`));
+/** The request body as UTF-8; over the ack API's MAX_BODY_BYTES it is refused (413) before it is all read. */
+async function readText(req: IncomingMessage): Promise<string> {
+  try {
+    return (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
+  } catch (error) {
+    throw error instanceof BodyTooLargeError ? new HttpError(413, error.message) : error;
   }
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY_BYTES) {
-        reject(new HttpError(413, `body: over the ${MAX_BODY_BYTES} bytes allowed`));
-        req.removeAllListeners('data');
-        req.resume();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
 }
 
 interface Context {
@@ -144,7 +128,7 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
   const link = isLinkPath(method, url.pathname);
   const path = link ? url.pathname : ackPath(method, url.pathname);
   if (path !== undefined) {
-    const body = method === 'GET' ? '' : await readBody(req);
+    const body = method === 'GET' ? '' : await readText(req);
     const event = functionUrlEvent({
       method,
       path,
@@ -165,32 +149,25 @@ async function handle(ctx: Context, req: IncomingMessage, res: ServerResponse): 
   );
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      reject(error.code === 'EADDRINUSE' ? new PortInUseError(port) : error);
-    };
-    server.once('error', onError);
-    server.listen(port, host, () => {
-      server.off('error', onError);
-      resolve();
-    });
-  });
-}
-
 /** Serves the page for `view` on 127.0.0.1; rejects with PortInUseError when the port is taken. */
 export async function startWebServer(view: SandboxView, options: WebServerOptions): Promise<WebServer> {
   const { port } = options;
   if (!(Number.isInteger(port) && port >= 0 && port <= 65535)) {
     throw new Error(`port: ${String(port)} is not allowed (use 0 to 65535; 0 picks a free port)`);
   }
-  const host = options.host ?? WEB_HOST;
-  if (host !== WEB_HOST) {
-    throw new Error(`host: '${String(host)}' is not allowed (the sandbox serves on ${WEB_HOST} only)`);
-  }
-  let ctx: Context | undefined;
-  const server = createServer((req, res) => {
-    if (!ctx) return void sendJson(res, 503, { error: 'the server is starting' });
+  const server = createServer();
+  const bound = await listenLoopback(server, port).catch((error: NodeJS.ErrnoException) => {
+    throw error.code === 'EADDRINUSE' ? new PortInUseError(port) : error;
+  });
+  const hosts = [`${WEB_HOST}:${bound}`, `localhost:${bound}`];
+  const ctx: Context = {
+    view,
+    hosts: new Set(hosts),
+    origins: new Set(hosts.map((h) => `http://${h}`)),
+    origin: `http://${WEB_HOST}:${bound}`,
+  };
+  // Bound first: the Host and Origin checks need the port, and no request is read before this runs.
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     handle(ctx, req, res).catch((error: unknown) => {
       if (res.headersSent) {
         res.destroy();
@@ -205,22 +182,5 @@ export async function startWebServer(view: SandboxView, options: WebServerOption
       sendJson(res, 500, { error: `internal error: ${error instanceof Error ? error.message : String(error)}` });
     });
   });
-  await listen(server, port, host);
-  const bound = (server.address() as AddressInfo).port;
-  const hosts = [`${WEB_HOST}:${bound}`, `localhost:${bound}`];
-  ctx = {
-    view,
-    hosts: new Set(hosts),
-    origins: new Set(hosts.map((h) => `http://${h}`)),
-    origin: `http://${WEB_HOST}:${bound}`,
-  };
-  return {
-    url: `${ctx.origin}/`,
-    port: bound,
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((error) => (error ? reject(error) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+  return { url: `${ctx.origin}/`, port: bound, stop: () => closeServer(server) };
 }

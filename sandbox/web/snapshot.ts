@@ -2,9 +2,10 @@
  * `GET /api/snapshot`: everything the sandbox page shows, read from the running sandbox in one
  * go (the page polls it every second). Dashboards are evaluated over the last hour.
  */
+import { matchesAll } from '../../lambdas/alerting/shared/silences';
 import type { ClockSettings } from '../clock';
 import { type DashboardData, dashboardData } from '../dashboard-data';
-import type { JournalEntry, SandboxStats, SandboxView, TraceSummary } from '../types';
+import type { JournalEntry, MatchableAlert, SandboxStats, SandboxView, TraceSummary } from '../types';
 
 /** The time range of the page's dashboards. */
 export const SNAPSHOT_RANGE_MS = 60 * 60_000;
@@ -28,10 +29,16 @@ export interface Snapshot {
   readonly traces: readonly TraceSummary[];
   /** The aggregated log tail, newest last. */
   readonly logs: readonly string[];
+  /**
+   * Alert fingerprint -> ids of the journal's silences whose matchers match that alert, matched
+   * by the alerting code itself (the page shows them on the alert's timeline).
+   */
+  readonly silences: Readonly<Record<string, readonly string[]>>;
 }
 
 export function snapshot(view: SandboxView): Snapshot {
   const now = view.now();
+  const journal = view.journal();
   return {
     service: view.service,
     environment: view.environment,
@@ -43,8 +50,24 @@ export function snapshot(view: SandboxView): Snapshot {
     stats: view.stats(),
     alarms: view.alarms(),
     dashboards: dashboardData(view.dashboards, view.metrics, now, SNAPSHOT_RANGE_MS),
-    journal: view.journal(),
+    journal,
     traces: view.traces().slice(-SNAPSHOT_TRACES),
     logs: view.recentLogs().slice(-SNAPSHOT_LOG_LINES),
+    silences: silencesByAlert(journal, view.alerts()),
   };
+}
+
+/** Every silence ever made, active or not: the timeline tells the alert's whole story. */
+function silencesByAlert(
+  journal: readonly JournalEntry[],
+  alerts: ReadonlyMap<string, MatchableAlert>,
+): Record<string, string[]> {
+  const silences = journal.filter((e) => e.kind === 'silence');
+  const out: Record<string, string[]> = {};
+  if (silences.length === 0) return out;
+  for (const [fingerprint, alert] of alerts) {
+    const ids = silences.filter((s) => matchesAll(s.labelMatchers, alert)).map((s) => s.id);
+    if (ids.length > 0) out[fingerprint] = ids;
+  }
+  return out;
 }

@@ -3,11 +3,11 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AlertAlarms } from '../../lib/alerting/alarms';
 import { compileContext } from '../../lib/alerting/compile';
 import { replay } from '../../lib/alerting/evaluator';
-import { MetricStore } from '../../lib/alerting/evaluator-store';
 import { compileSlo, errorBudgetWidgets } from '../../lib/alerting/slo';
 import { decodeAlarmDescription } from '../../lib/alerting/spec';
 import { resolveConfig } from '../../lib/config';
 import exampleConfig from '../../observability.config';
+import { errorBurstStore } from '../private/error-burst';
 import { resourcesOf } from './helpers';
 
 const base = resolveConfig(exampleConfig, 'prod');
@@ -168,31 +168,17 @@ describe('SLO burn-rate alarms once the errors stop', () => {
     const { specs } = compileSlo(slos[0], ctx);
     const short = specs.find((s) => s.ruleName === 'availability_burn6x_30m');
     if (!short) throw new Error('no availability_burn6x_30m alarm');
-    const dims = short.metrics[0].dimensions;
-    const store = new MetricStore();
     const t0 = Date.UTC(2026, 0, 1);
     const MIN = 60_000;
-    for (let minute = 0; minute < 150; minute++) {
-      const timestamp = t0 + minute * MIN + 1_000;
-      store.add({
-        namespace: ctx.namespace,
-        metricName: 'http_requests_total',
-        dimensions: dims,
-        timestamp,
-        value: 100,
-      });
-      // errors only in minutes 10-29; the counter is not written at all in the other minutes
-      if (minute >= 10 && minute < 30) {
-        const value = 10;
-        store.add({
-          namespace: ctx.namespace,
-          metricName: 'http_request_errors_total',
-          dimensions: dims,
-          timestamp,
-          value,
-        });
-      }
-    }
+    const store = errorBurstStore({
+      namespace: ctx.namespace,
+      dimensions: short.metrics[0].dimensions,
+      start: t0,
+      minutes: 150,
+      requestsPerMinute: 100,
+      errorsPerMinute: 10,
+      errorMinutes: [10, 30],
+    });
 
     const { transitions } = replay(short, store, t0 + MIN, t0 + 150 * MIN, MIN);
 

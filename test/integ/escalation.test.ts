@@ -5,7 +5,7 @@ import { AlertStore } from '../../lambdas/alerting/shared/state';
 import type { Alert, EscalationInput, Notification } from '../../lambdas/alerting/shared/types';
 import { createHandler, type EscalationTask } from '../../lambdas/escalation/index';
 import { ESCALATION_STATES as S, TASK_RETRY } from '../../lib/alerting-pipeline/escalation';
-import { escalationStack } from '../private/escalation-stack';
+import { escalationStack, firingAlert } from '../private/escalation-stack';
 import { CREDENTIALS, type Fauxqs, REGION, startDynalite, startFauxqs } from '../private/j3-alert-standins';
 import { type EventLog, enteredStates, lambdaInvoke, onlyDefinition, runLocal } from '../private/local-sfn';
 
@@ -65,21 +65,9 @@ async function receivedBy(fingerprint: string): Promise<string[]> {
 }
 
 let counter = 0;
-async function firingAlert(): Promise<{ alert: Alert; episode: number }> {
+function nextAlert(): Promise<{ alert: Alert; episode: number }> {
   counter += 1;
-  const alert: Alert = {
-    fingerprint: `${String(counter).padStart(4, '0')}${'ab'.repeat(14)}`,
-    alertName: 'search_latency_high',
-    status: 'firing',
-    severity: 'critical',
-    labels: { service: 'maif', team: 'search' },
-    annotations: { summary: 'p95 above 100ms', runbook: 'https://runbooks.example.com/search' },
-    startsAt: '2026-11-24T10:00:00.000Z',
-    source: 'cloudwatch',
-    eventId: `evt-${counter}`,
-  };
-  const { episode } = await store.upsertFiring(alert);
-  return { alert, episode };
+  return firingAlert(store, counter);
 }
 
 function inputFor(alert: Alert, episode: number, repeat = 0): EscalationInput {
@@ -121,7 +109,7 @@ async function execute(
 
 describe('escalation state machine (synthesized definition, run locally)', () => {
   it('notifies each level after its delay and repeats the levels past the first when nobody acknowledges', async () => {
-    const { alert, episode } = await firingAlert();
+    const { alert, episode } = await nextAlert();
 
     const { states, events, error } = await execute(inputFor(alert, episode, 1));
 
@@ -145,7 +133,7 @@ describe('escalation state machine (synthesized definition, run locally)', () =>
   });
 
   it('stops every later level when the alert is acknowledged during escalation', async () => {
-    const { alert, episode } = await firingAlert();
+    const { alert, episode } = await nextAlert();
     const ackAfterFirstLevel =
       (handler: Handler): Handler =>
       async (task) => {
@@ -163,7 +151,7 @@ describe('escalation state machine (synthesized definition, run locally)', () =>
   });
 
   it('sends exactly one resolved notice per notified channel and stops escalating on resolve', async () => {
-    const { alert, episode } = await firingAlert();
+    const { alert, episode } = await nextAlert();
     const resolveAfterSecondLevel =
       (handler: Handler): Handler =>
       async (task) => {
@@ -196,7 +184,7 @@ describe('escalation state machine (synthesized definition, run locally)', () =>
   });
 
   it('does not notify twice when a notify step is retried after it already sent', async () => {
-    const { alert, episode } = await firingAlert();
+    const { alert, episode } = await nextAlert();
     let crashes = 0;
     const crashAfterSending =
       (handler: Handler): Handler =>
@@ -221,7 +209,7 @@ describe('escalation state machine (synthesized definition, run locally)', () =>
   });
 
   it('releases the claim of a publish that keeps failing and ends in the watched failure state', async () => {
-    const { alert, episode } = await firingAlert();
+    const { alert, episode } = await nextAlert();
     const missing = { slack: `arn:aws:sns:${REGION}:000000000000:maif-does-not-exist` };
 
     const { error, states, events } = await execute(inputFor(alert, episode), undefined, missing);
@@ -234,7 +222,7 @@ describe('escalation state machine (synthesized definition, run locally)', () =>
   });
 
   it('rejects an input without levels, naming the field', async () => {
-    const { alert, episode } = await firingAlert();
+    const { alert, episode } = await nextAlert();
     const handler = createHandler({}, { store, sns, topicArns: fauxqs.topics });
     const input = { ...inputFor(alert, episode), levels: [] };
     const cursor = { step: 0, level: 0, kind: 'firing' as const, delaySeconds: 0, done: false };
@@ -244,7 +232,7 @@ describe('escalation state machine (synthesized definition, run locally)', () =>
   });
 
   it('stops an execution whose episode was superseded by a newer one', async () => {
-    const { alert, episode } = await firingAlert();
+    const { alert, episode } = await nextAlert();
     await store.resolve(alert.fingerprint);
     const reopened = await store.upsertFiring(alert);
     expect(reopened.episode).toBe(episode + 1);

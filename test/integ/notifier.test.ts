@@ -92,10 +92,10 @@ describe('Slack notifier', () => {
 
   it('reads the secret once for many notifications', async () => {
     const { handler, id } = await setup();
-    const before = secrets.loopback.of('secretsmanager.GetSecretValue').filter((r) => r.body.SecretId === id).length;
+    const before = secrets.emulator.calls(id);
     await handler(snsEvent(notice('firing'), notice('escalation')));
     await handler(snsEvent(notice('resolved')));
-    const after = secrets.loopback.of('secretsmanager.GetSecretValue').filter((r) => r.body.SecretId === id).length;
+    const after = secrets.emulator.calls(id);
     expect(after - before).toBe(1);
   });
 

@@ -1,7 +1,8 @@
 /**
  * `maif-obs sandbox` as a user runs it (`node bin/maif-obs.js sandbox`, what `npm start` calls):
- * a one-line error for a port in use and for a broken configuration; Ctrl-C stops it cleanly with
- * a summary, exit code 0, and nothing left listening on its port.
+ * a one-line error for a port in use and for a broken configuration; once the scenario is over the
+ * page reports no phase; Ctrl-C stops it cleanly with a summary, exit code 0, and nothing left
+ * listening on its port.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -112,6 +113,19 @@ describe('maif-obs sandbox command line', () => {
     expect(lines[0]).toMatch(/alerting\.rules/);
     expect(lines[0]).toMatch(/fix the configuration/);
   }, 60_000);
+
+  it('after the scenario: the page shows no phase and finished', async () => {
+    const run = sandbox(['--port', '0', '--scenario', 'steady', '--speed', '600', '--quiet']);
+    try {
+      await until(() => /scenario finished/.test(run.out()), 'the end of the scenario', run);
+      const base = /http:\/\/127\.0\.0\.1:\d+/.exec(run.out())?.[0];
+      const snapshot = (await (await fetch(`${base}/api/snapshot`)).json()) as { phase: string; finished: boolean };
+      expect(snapshot).toMatchObject({ phase: '', finished: true });
+    } finally {
+      run.child.kill('SIGINT');
+      await run.exit;
+    }
+  }, 90_000);
 
   it('Ctrl-C: prints the summary, exits 0 and leaves its port closed', async () => {
     const run = sandbox(['--port', '0', '--speed', '120']);

@@ -6,6 +6,7 @@
  * and PagerDuty receivers reached by the real notifiers.
  */
 import { createSocket } from 'node:dgram';
+import { request as httpRequest } from 'node:http';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
@@ -22,7 +23,7 @@ import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type { SNSEvent } from 'aws-lambda';
 import { SecretCache } from '../../lambdas/alerting/shared/secrets';
 import { AlertStore } from '../../lambdas/alerting/shared/state';
-import type { Alert, EscalationInput } from '../../lambdas/alerting/shared/types';
+import type { EscalationInput } from '../../lambdas/alerting/shared/types';
 import { createHandler as createEscalation, type EscalationTask } from '../../lambdas/escalation/index';
 import { createHandler as createPagerDuty } from '../../lambdas/notify-pagerduty/index';
 import { createHandler as createSlack } from '../../lambdas/notify-slack/index';
@@ -50,7 +51,7 @@ import {
 } from '../../sandbox/emulators/step-functions';
 import { startXRayReceiver, XRAY_PROTOCOL_HEADER } from '../../sandbox/emulators/xray';
 import { testLayerEntry } from '../cdk/helpers';
-import { escalationStack } from '../private/escalation-stack';
+import { escalationStack, firingAlert } from '../private/escalation-stack';
 
 const REGION = 'eu-west-1';
 const FAST_RETRY = { attempts: 2, baseDelayMs: 1, maxDelayMs: 2 } as const;
@@ -414,18 +415,7 @@ describe('Step Functions emulator (real SFNClient, synthesized escalation, real 
   let counter = 0;
   async function firing(): Promise<{ name: string; input: EscalationInput }> {
     counter += 1;
-    const alert: Alert = {
-      fingerprint: `${String(counter).padStart(4, '0')}${'cd'.repeat(14)}`,
-      alertName: 'search_latency_high',
-      status: 'firing',
-      severity: 'critical',
-      labels: { service: 'maif', team: 'search' },
-      annotations: { summary: 'p95 above 100ms', runbook: 'https://runbooks.example.com/search' },
-      startsAt: '2026-11-24T10:00:00.000Z',
-      source: 'cloudwatch',
-      eventId: `evt-${counter}`,
-    };
-    const { episode } = await store.upsertFiring(alert);
+    const { alert, episode } = await firingAlert(store, counter);
     const input: EscalationInput = {
       alert,
       episode,
@@ -738,6 +728,7 @@ describe('Secrets Manager emulator (real SecretsManagerClient)', () => {
       expect(routingKey).toBe('abc');
       expect(unknown.name).toBe('ResourceNotFoundException');
       expect(secrets.calls()).toBe(4);
+      expect(secrets.calls('maif/slack-webhook')).toBe(1);
     } finally {
       client.destroy();
       await secrets.stop();
@@ -748,6 +739,22 @@ describe('Secrets Manager emulator (real SecretsManagerClient)', () => {
 describe('Slack and PagerDuty receivers', () => {
   const post = (url: string, body: unknown) =>
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  /** POSTs `size` bytes without a content-length (chunked), as a streaming client does. */
+  const postStreamed = (url: string, size: number) =>
+    new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      const req = httpRequest(url, { method: 'POST', headers: { 'content-type': 'application/json' } }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        res.on('end', () => resolve({ status: res.statusCode, body }));
+      });
+      req.on('error', reject);
+      const chunk = Buffer.alloc(64 * 1024, ' ');
+      for (let sent = 0; sent < size; sent += chunk.length) req.write(chunk);
+      req.end();
+    });
   const trigger = {
     routing_key: 'R0UTINGKEY0123456789',
     event_action: 'trigger',
@@ -792,6 +799,29 @@ describe('Slack and PagerDuty receivers', () => {
       expect(slack.rejected()[0].errors).toEqual(['blocks: missing']);
     } finally {
       await slack.stop();
+    }
+  });
+
+  it('answers a body over 8 MB 413, declared or streamed, instead of resetting the connection', async () => {
+    const pd = await startPagerDutyReceiver();
+    const slack = await startSlackReceiver();
+    const size = 9 * 1024 * 1024;
+    try {
+      const declared = await fetch(`${pd.endpoint}/v2/enqueue`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: Buffer.alloc(size, ' '),
+      });
+      const streamedToPagerDuty = await postStreamed(`${pd.endpoint}/v2/enqueue`, size);
+      const streamedToSlack = await postStreamed(slack.url, size);
+
+      expect(declared.status).toBe(413);
+      expect(await declared.json()).toEqual({ status: 'request too large' });
+      expect(streamedToPagerDuty).toEqual({ status: 413, body: JSON.stringify({ status: 'request too large' }) });
+      expect(streamedToSlack).toEqual({ status: 413, body: 'request_too_large' });
+      expect([pd.received(), pd.rejected(), slack.received(), slack.rejected()]).toEqual([[], [], [], []]);
+    } finally {
+      await Promise.all([pd.stop(), slack.stop()]);
     }
   });
 });

@@ -8,11 +8,11 @@ import { request as httpRequest } from 'node:http';
 import { dirname, join } from 'node:path';
 import { createHandler } from '../../lambdas/ack-api';
 import type { FunctionUrlEvent } from '../../lambdas/ack-api/http';
-import { AlertStore, type Silence } from '../../lambdas/alerting/shared/state';
+import { AlertStore, type Matcher, type Silence } from '../../lambdas/alerting/shared/state';
 import type { Alert } from '../../lambdas/alerting/shared/types';
 import { serializeEmf } from '../../layers/instrumentation/metrics/emf';
 import { ingestEmf, MetricStore } from '../../lib/alerting/evaluator-store';
-import { loadConfig } from '../../lib/dashboards/export-command';
+import { loadConfig } from '../../lib/config/load';
 import { compileDashboards } from '../../lib/dashboards/model';
 import type { JournalEntry, SandboxView, TraceSummary } from '../../sandbox/types';
 import { SANDBOX_CALLER_ARN } from '../../sandbox/web/ack-forward';
@@ -23,6 +23,7 @@ import { type Dynalite, startDynalite } from '../private/dynalite';
 const NOW = Date.parse('2026-03-01T12:30:00Z');
 const START = NOW - 30 * 60_000;
 const MIN = 60_000;
+const ALERTS = [alert('high_latency', { team: 'platform' }), alert('error_rate', { team: 'search' })];
 
 let dynalite: Dynalite;
 let store: AlertStore;
@@ -113,6 +114,7 @@ function sandboxView(overrides: Partial<SandboxView> = {}): SandboxView {
     journal: () => journal,
     traces: () => Array.from({ length: 35 }, (_, i) => trace(i)),
     alarms: () => [{ alarm: 'maif-dev-high_latency', rule: 'high_latency', severity: 'critical', state: 'ALARM' }],
+    alerts: () => new Map(ALERTS.map((a) => [a.fingerprint, a])),
     recentLogs: () => Array.from({ length: 60 }, (_, i) => `{"level":"INFO","n":${i}}`),
     dashboards: compileDashboards(loadConfig('observability.config.ts', 'dev', process.cwd())),
     metrics: metricStore(),
@@ -127,8 +129,7 @@ function sandboxView(overrides: Partial<SandboxView> = {}): SandboxView {
 beforeAll(async () => {
   dynalite = await startDynalite('sandbox-web');
   store = new AlertStore({ client: dynalite.client, tableName: dynalite.tableName, now: () => NOW });
-  await store.upsertFiring(alert('high_latency', { team: 'platform' }));
-  await store.upsertFiring(alert('error_rate', { team: 'search' }));
+  for (const a of ALERTS) await store.upsertFiring(a);
   view = sandboxView();
   server = await startWebServer(view, { port: 0 });
 });
@@ -231,6 +232,63 @@ describe('sandbox web server: snapshot', () => {
     } finally {
       await failing.stop();
     }
+  });
+});
+
+describe('sandbox web server: silences matched to alerts', () => {
+  const silence = (id: string, labelMatchers: Matcher[]): JournalEntry => ({
+    kind: 'silence',
+    at: NOW,
+    id,
+    matchers: labelMatchers.map((m) => `${m.name}=${JSON.stringify(m.value)}`).join(', '),
+    labelMatchers,
+    by: SANDBOX_CALLER_ARN,
+    endsAt: new Date(NOW + 60 * MIN).toISOString(),
+  });
+  let silenced: Snapshot['silences'];
+  beforeAll(async () => {
+    const journal = [
+      // what the page's Silence 1h button sends: the alert's name and every label
+      silence('from-page', [
+        { name: 'alertname', value: 'error_rate' },
+        { name: 'service', value: 'maif' },
+        { name: 'team', value: 'search' },
+      ]),
+      silence('regex', [{ name: 'alertname', value: 'error_.*', isRegex: true }]),
+      silence('literal', [{ name: 'alertname', value: 'error_.*' }]),
+      silence('not-regex', [{ name: 'team', value: 'plat.*', isRegex: true, isEqual: false }]),
+      silence('severity', [{ name: 'severity', value: 'critical' }]),
+    ];
+    const web = await startWebServer(sandboxView({ journal: () => journal }), { port: 0 });
+    try {
+      silenced = ((await (await fetch(new URL('/api/snapshot', web.url))).json()) as Snapshot).silences;
+    } finally {
+      await web.stop();
+    }
+  });
+
+  it('marks an alert with a silence made from the page, and no other alert', () => {
+    expect(silenced['fp-error_rate']).toContain('from-page');
+    expect(silenced['fp-high_latency']).not.toContain('from-page');
+  });
+
+  it('matches a regex matcher against the whole value, and a value without isRegex literally', () => {
+    expect(silenced['fp-error_rate']).toEqual(expect.arrayContaining(['regex', 'not-regex']));
+    expect(silenced['fp-error_rate']).not.toContain('literal');
+    expect(silenced['fp-high_latency']).not.toContain('regex');
+    expect(silenced['fp-high_latency']).not.toContain('not-regex');
+  });
+
+  it('matches on the severity as the router does', () => {
+    expect(silenced).toEqual({
+      'fp-error_rate': ['from-page', 'regex', 'not-regex', 'severity'],
+      'fp-high_latency': ['severity'],
+    });
+  });
+
+  it('marks nothing while no silence was made', async () => {
+    const response = await fetch(url('/api/snapshot'));
+    expect(((await response.json()) as Snapshot).silences).toEqual({});
   });
 });
 

@@ -1,27 +1,21 @@
 /**
  * Builds CloudWatch Logs subscription events exactly as CloudWatch Logs delivers them to Lambda:
  * `{ awslogs: { data: base64(gzip(JSON)) } }`, with the payload fields in CloudWatch's order,
- * 56-digit event ids and the control message's text. Used by the log aggregator's tests, its
- * benchmark and the sandbox.
+ * 56-digit event ids and the control message's text, with the sandbox's encoder (the one its
+ * local CloudWatch Logs delivers with). Used by the log aggregator's tests and its benchmark.
  */
 import { gzipSync } from 'node:zlib';
-import {
-  type CwlLogEvent,
-  type CwlPayload,
-  type CwlSubscriptionEvent,
-  encodePayload,
-  eventId,
-} from '../../sandbox/cloudwatch-logs';
+import type { CloudWatchLogsEvent, LogEvent, LogsPayload } from '../../lambdas/log-aggregator/decode';
+import { encodePayload, eventId } from '../../sandbox/cloudwatch-logs';
 
-export type { CwlLogEvent, CwlPayload, CwlSubscriptionEvent };
-export { encodePayload, eventId };
+export { encodePayload };
 
 export const DEFAULT_OWNER = '123456789012';
 export const DEFAULT_LOG_GROUP = '/aws/lambda/maif-search';
 export const DEFAULT_LOG_STREAM = '2024/01/01/[$LATEST]0123456789abcdef0123456789abcdef';
 
 /** Log events for `messages`, one millisecond apart from `start`. */
-export function logEvents(messages: readonly string[], start = Date.UTC(2024, 0, 1)): CwlLogEvent[] {
+export function logEvents(messages: readonly string[], start = Date.UTC(2024, 0, 1)): LogEvent[] {
   return messages.map((message, i) => ({ id: eventId(start + i, i), timestamp: start + i, message }));
 }
 
@@ -35,12 +29,12 @@ export interface DataMessageOptions {
 
 /** The payload of a `DATA_MESSAGE` carrying `messages` (or ready-made events). */
 export function dataPayload(
-  messages: readonly string[] | readonly CwlLogEvent[],
+  messages: readonly string[] | readonly LogEvent[],
   options: DataMessageOptions = {},
-): CwlPayload {
+): LogsPayload {
   const events =
     messages.length > 0 && typeof messages[0] !== 'string'
-      ? [...(messages as readonly CwlLogEvent[])]
+      ? [...(messages as readonly LogEvent[])]
       : logEvents(messages as readonly string[], options.start);
   return {
     messageType: 'DATA_MESSAGE',
@@ -54,14 +48,14 @@ export function dataPayload(
 
 /** A subscription event carrying `messages`. */
 export function dataMessage(
-  messages: readonly string[] | readonly CwlLogEvent[],
+  messages: readonly string[] | readonly LogEvent[],
   options: DataMessageOptions = {},
-): CwlSubscriptionEvent {
+): CloudWatchLogsEvent {
   return encodePayload(dataPayload(messages, options));
 }
 
 /** The control message CloudWatch Logs sends to check that the destination is reachable. */
-export function controlMessage(start = Date.UTC(2024, 0, 1)): CwlSubscriptionEvent {
+export function controlMessage(start = Date.UTC(2024, 0, 1)): CloudWatchLogsEvent {
   return encodePayload({
     messageType: 'CONTROL_MESSAGE',
     owner: 'CloudwatchLogs',
@@ -74,12 +68,12 @@ export function controlMessage(start = Date.UTC(2024, 0, 1)): CwlSubscriptionEve
 
 /** Corrupt variants: not base64, base64 of non-gzip bytes, gzip of non-JSON text, truncated gzip. */
 export const corruptMessages = {
-  notBase64: (): CwlSubscriptionEvent => ({ awslogs: { data: 'this is not base64 !!' } }),
-  notGzip: (): CwlSubscriptionEvent => ({
+  notBase64: (): CloudWatchLogsEvent => ({ awslogs: { data: 'this is not base64 !!' } }),
+  notGzip: (): CloudWatchLogsEvent => ({
     awslogs: { data: Buffer.from('plain bytes, no gzip header').toString('base64') },
   }),
-  notJson: (): CwlSubscriptionEvent => encodePayload('{"messageType":"DATA_MESSAGE","logEvents":['),
-  truncated: (messages: readonly string[] = ['{"level":"INFO"}']): CwlSubscriptionEvent => {
+  notJson: (): CloudWatchLogsEvent => encodePayload('{"messageType":"DATA_MESSAGE","logEvents":['),
+  truncated: (messages: readonly string[] = ['{"level":"INFO"}']): CloudWatchLogsEvent => {
     const whole = gzipSync(Buffer.from(JSON.stringify(dataPayload(messages))));
     return { awslogs: { data: whole.subarray(0, Math.floor(whole.length / 2)).toString('base64') } };
   },

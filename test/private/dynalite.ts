@@ -5,19 +5,18 @@
  */
 
 import { TABLE_KEYS } from '../../lambdas/alerting/shared/state';
-import { type AlertTable, startAlertTable } from '../../sandbox/emulators/dynamodb';
+import { DEFAULT_DYNAMODB_REGION, type DynaliteTable, startTable } from '../../sandbox/emulators/dynamodb';
 import { EMULATOR_CREDENTIALS } from '../../sandbox/emulators/loopback';
 
-export const DYNALITE_REGION = 'us-east-1';
+export const DYNALITE_REGION = DEFAULT_DYNAMODB_REGION;
 export const DYNALITE_CREDENTIALS = EMULATOR_CREDENTIALS;
 
-export type Dynalite = AlertTable;
+export type Dynalite = DynaliteTable;
 
-/** Starts dynalite and creates the alert table (pk / sk, on demand). */
-export function startDynalite(tableName = 'maif-alerts'): Promise<Dynalite> {
-  const table = {
-    Type: 'AWS::DynamoDB::Table',
-    Properties: {
+/** Starts dynalite and creates the alert table (pk / sk, on demand), its client in `region`. */
+export function startDynalite(tableName = 'maif-alerts', region = DYNALITE_REGION): Promise<Dynalite> {
+  return startTable(
+    {
       TableName: tableName,
       BillingMode: 'PAY_PER_REQUEST',
       AttributeDefinitions: [
@@ -29,6 +28,6 @@ export function startDynalite(tableName = 'maif-alerts'): Promise<Dynalite> {
         { AttributeName: TABLE_KEYS.sortKey, KeyType: 'RANGE' },
       ],
     },
-  };
-  return startAlertTable({ Resources: { Table: table } }, { region: DYNALITE_REGION });
+    region,
+  );
 }

@@ -4,48 +4,21 @@
  * SigV4 like an AWS_IAM Function URL before handing the request to the handler.
  */
 import type { ChildProcess } from 'node:child_process';
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { NodeSha256 } from '../../lambdas/ack-api/client';
 import type { FunctionUrlEvent, FunctionUrlResult } from '../../lambdas/ack-api/http';
+import { type Dynalite, startDynalite as startAlertDynalite } from './dynalite';
 import { startFauxqsProcess } from './fauxqs';
 
 export const REGION = 'eu-west-1';
 export const CREDENTIALS = { accessKeyId: 'AKIDJ3LOCAL', secretAccessKey: 'j3-local-secret' } as const;
 export const CALLER_ARN = 'arn:aws:iam::000000000000:user/oncall';
 
-// dynalite has no types; its factory returns a node:http server.
-// biome-ignore lint/suspicious/noExplicitAny: untyped CommonJS module
-const dynaliteFactory = require('dynalite') as (options: Record<string, unknown>) => any;
-
-export async function startDynalite(tableName: string): Promise<{ client: DynamoDBClient; stop: () => Promise<void> }> {
-  const server = dynaliteFactory({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 }) as Server;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const client = new DynamoDBClient({ region: REGION, credentials: CREDENTIALS, endpoint: `http://127.0.0.1:${port}` });
-  await client.send(
-    new CreateTableCommand({
-      TableName: tableName,
-      BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-    }),
-  );
-  return {
-    client,
-    stop: async () => {
-      client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+/** dynalite with the alert table `tableName`, its client in REGION. */
+export function startDynalite(tableName: string): Promise<Dynalite> {
+  return startAlertDynalite(tableName, REGION);
 }
 
 export interface Fauxqs {

@@ -10,8 +10,7 @@
  *   await daemon.close();
  */
 import { createSocket, type Socket } from 'node:dgram';
-
-export const XRAY_PROTOCOL_HEADER = '{"format":"json","version":1}';
+import { parseDatagram } from '../../sandbox/emulators/xray';
 
 /** One segment or subsegment document as the daemon receives it (fields the tests read). */
 export interface XRayDocument {
@@ -45,7 +44,7 @@ export interface XRayDaemon {
   readonly port: number;
   /** Documents received so far, in arrival order. */
   readonly documents: XRayDocument[];
-  /** Datagrams that were not header + newline + JSON, as text. */
+  /** Datagrams that were not header + newline + a segment document, as text. */
   readonly malformed: string[];
   /** Resolves with the documents once at least `count` have arrived; rejects after `timeoutMs`. */
   waitFor(count: number, timeoutMs?: number): Promise<XRayDocument[]>;
@@ -65,18 +64,6 @@ export function allDocuments(documents: readonly XRayDocument[]): XRayDocument[]
   return out;
 }
 
-/** Splits one datagram; undefined when it is not a protocol message. */
-export function parseDaemonMessage(text: string): XRayDocument | undefined {
-  const newline = text.indexOf('\n');
-  if (newline < 0 || text.slice(0, newline) !== XRAY_PROTOCOL_HEADER) return undefined;
-  try {
-    const doc = JSON.parse(text.slice(newline + 1)) as XRayDocument;
-    return doc !== null && typeof doc === 'object' && typeof doc.trace_id === 'string' ? doc : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export async function startXRayDaemon(host = '127.0.0.1'): Promise<XRayDaemon> {
   const socket: Socket = createSocket('udp4');
   const documents: XRayDocument[] = [];
@@ -84,9 +71,9 @@ export async function startXRayDaemon(host = '127.0.0.1'): Promise<XRayDaemon> {
   const waiters = new Set<() => void>();
   socket.on('message', (message) => {
     const text = message.toString('utf8');
-    const doc = parseDaemonMessage(text);
+    const doc = parseDatagram(text);
     if (doc === undefined) malformed.push(text);
-    else documents.push(doc);
+    else documents.push(doc as XRayDocument);
     for (const wake of waiters) wake();
   });
   await new Promise<void>((resolve, reject) => {

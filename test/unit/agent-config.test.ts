@@ -7,7 +7,6 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import fc from 'fast-check';
-import type * as Cli from '../../bin/maif-obs';
 import { createHandler } from '../../lambdas/log-aggregator';
 import { resolveConfig } from '../../lib/config';
 import {
@@ -20,12 +19,9 @@ import {
 import { LogAggregation } from '../../lib/log-aggregation';
 import config from '../../observability.config';
 import schema from '../fixtures/cloudwatch-agent-schema.json';
+import { runMain } from '../private/cli';
 import { dataMessage } from '../private/cwl-payload';
 
-// jest would resolve '../../bin/maif-obs' to the .js launcher: name the TypeScript module.
-const { main }: typeof Cli = require('../../bin/maif-obs.ts');
-
-const ROOT = join(__dirname, '..', '..');
 const validateAgentConfig = new Ajv({ allErrors: true }).compile(schema);
 const prod = resolveConfig(config, 'prod');
 const SEED_SOURCES: readonly HostLogSource[] = prod.logging.sources;
@@ -36,10 +32,8 @@ function schemaErrors(value: unknown): string[] {
     : (validateAgentConfig.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
 }
 
-async function run(args: string[], cwd = ROOT) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(args, { cwd, env: {}, out: (l) => out.push(l), err: (l) => err.push(l) });
+async function run(args: string[], cwd?: string) {
+  const { code, out, err } = await runMain(args, cwd);
   return { code, out: out.join('\n'), err };
 }
 

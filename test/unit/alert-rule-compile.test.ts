@@ -10,6 +10,7 @@ import {
   numberText,
 } from '../../lib/alerting/compile';
 import { splitBaselines } from '../../lib/alerting/config';
+import { replay } from '../../lib/alerting/evaluator';
 import { AlertRuleError, expressionOutsideSubset } from '../../lib/alerting/limits';
 import {
   type AlarmMetadata,
@@ -19,6 +20,7 @@ import {
 } from '../../lib/alerting/spec';
 import { resolveConfig } from '../../lib/config';
 import exampleConfig from '../../observability.config';
+import { errorBurstStore } from '../private/error-burst';
 
 const config = resolveConfig(exampleConfig, 'prod');
 const ctx: CompileContext = compileContext(config);
@@ -392,26 +394,17 @@ describe('alarm description metadata', () => {
 
 describe('error-rate alarms once the errors stop', () => {
   it('return to OK: a minute with requests and no error reads 0 %, not missing', () => {
-    const { MetricStore } =
-      require('../../lib/alerting/evaluator-store') as typeof import('../../lib/alerting/evaluator-store');
-    const { replay } = require('../../lib/alerting/evaluator') as typeof import('../../lib/alerting/evaluator');
     const spec = compileRule(rule('error_rate > 5%'), ctx);
-    const store = new MetricStore();
     const t0 = Date.UTC(2026, 0, 1);
-    for (let minute = 0; minute < 30; minute++) {
-      const timestamp = t0 + minute * 60_000 + 1_000;
-      store.add({ namespace: 'MAIF', metricName: 'http_requests_total', dimensions: dims, timestamp, value: 100 });
-      // errors only in minutes 5-14: the counter is not written at all in the other minutes
-      if (minute >= 5 && minute < 15) {
-        store.add({
-          namespace: 'MAIF',
-          metricName: 'http_request_errors_total',
-          dimensions: dims,
-          timestamp,
-          value: 20,
-        });
-      }
-    }
+    const store = errorBurstStore({
+      namespace: 'MAIF',
+      dimensions: dims,
+      start: t0,
+      minutes: 30,
+      requestsPerMinute: 100,
+      errorsPerMinute: 20,
+      errorMinutes: [5, 15],
+    });
     const states = replay(spec, store, t0 + 60_000, t0 + 30 * 60_000, 60_000).transitions.map((t) => t.to);
     expect(states).toEqual(['OK', 'ALARM', 'OK']);
   });

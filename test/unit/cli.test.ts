@@ -1,22 +1,8 @@
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+import type { SpawnSyncReturns } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type * as Cli from '../../bin/maif-obs';
-
-// jest would resolve '../../bin/maif-obs' to the .js launcher: name the TypeScript module.
-const { COMMANDS, main }: typeof Cli = require('../../bin/maif-obs.ts');
-
-const ROOT = join(__dirname, '..', '..');
-const CLI = join(ROOT, 'bin', 'maif-obs.js');
-
-function cli(args: string[], cwd = ROOT): SpawnSyncReturns<string> {
-  return spawnSync(process.execPath, [CLI, ...args], {
-    cwd,
-    encoding: 'utf8',
-    env: { ...process.env, AWS_REGION: '' },
-  });
-}
+import { COMMANDS, cli, runMain } from '../private/cli';
 
 /** One line on stderr, no stack trace. */
 function expectOneLineError(result: SpawnSyncReturns<string>, pattern: RegExp): void {
@@ -104,11 +90,9 @@ describe('maif-obs', () => {
   });
 
   it('dispatches in process too, so commands are testable without spawning', async () => {
-    const out: string[] = [];
-    const err: string[] = [];
-    const context = { cwd: ROOT, env: {}, out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
     expect(Object.keys(COMMANDS)).toContain('grafana-export');
-    expect(await main(['grafana-export', '--env', 'dev', '--region', 'us-east-1', '--out', dir], context)).toBe(0);
+    const { code, out, err } = await runMain(['grafana-export', '--env', 'dev', '--region', 'us-east-1', '--out', dir]);
+    expect(code).toBe(0);
     expect(out.map((p) => p.slice(dir.length + 1))).toEqual([
       'MAIF-System-Overview-dev.json',
       'MAIF-Application-Performance-dev.json',

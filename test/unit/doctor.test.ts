@@ -1,6 +1,4 @@
-import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import type * as Cli from '../../bin/maif-obs';
 import { TCP_STATES } from '../../layers/instrumentation/private/proc-parse';
 import {
   APPLICATION_METRICS,
@@ -9,28 +7,19 @@ import {
   resolveConfig,
   SYSTEM_METRICS,
 } from '../../lib/config';
-import { loadConfig } from '../../lib/dashboards/export-command';
+import { loadConfig } from '../../lib/config/load';
 import { metricsMonthlyUsd } from '../../lib/doctor/cost';
 import { runDoctor } from '../../lib/doctor/doctor';
 import { emittedMetrics } from '../../lib/doctor/emitted';
 import { FINDING_IDS, type Finding } from '../../lib/doctor/findings';
 import { alarmSubjects } from '../../lib/doctor/signals';
-
-// jest would resolve '../../bin/maif-obs' to the .js launcher: name the TypeScript module.
-const { main }: typeof Cli = require('../../bin/maif-obs.ts');
+import { cli, runMain } from '../private/cli';
 
 const ROOT = join(__dirname, '..', '..');
 const BAD = 'test/fixtures/doctor-bad.config.ts';
 
 async function doctor(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const code = await main(['doctor', ...args], {
-    cwd: ROOT,
-    env: {},
-    out: (l) => out.push(l),
-    err: (l) => err.push(l),
-  });
+  const { code, out, err } = await runMain(['doctor', ...args]);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
@@ -146,14 +135,7 @@ describe('maif-obs doctor', () => {
   });
 
   it('prints { findings, cost, summary } as JSON with --json, from the real command line', () => {
-    const result = spawnSync(
-      process.execPath,
-      [join(ROOT, 'bin', 'maif-obs.js'), 'doctor', '--config', BAD, '--json'],
-      {
-        cwd: ROOT,
-        encoding: 'utf8',
-      },
-    );
+    const result = cli(['doctor', '--config', BAD, '--json']);
     expect(result.status).toBe(1);
     const json = JSON.parse(result.stdout);
     expect(json.summary).toEqual({ errors: 5, warnings: 9, infos: 0 });
@@ -234,6 +216,8 @@ describe('maif-obs doctor', () => {
     expect(subjects('m1 / FILL(m2, 0.1)')).toEqual(['a']);
     expect(subjects('m1 / PERIOD(m1) + m2')).toEqual(['a', 'b']);
     expect(subjects('(100 - m1) / 100 + ABS(m2)')).toEqual(['a', 'b']);
+    // The whole divisor is context, a sum too (cache_hits / (cache_hits + cache_misses)).
+    expect(subjects('m1 / (m1 + m2)')).toEqual(['a']);
     expect(alarmSubjects({ metrics: [ref('m1', 'a')] }).map((m) => m.metricName)).toEqual(['a']);
   });
 

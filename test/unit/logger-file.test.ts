@@ -1,10 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { buildSync } from 'esbuild';
+import { join } from 'node:path';
 import fc from 'fast-check';
 import { type FileDestination, fileDestination, Logger } from '#core';
+import { bundleForNode, LAYER_DIR } from '../private/node-bundle';
 
 const MIDNIGHT = Date.UTC(2025, 0, 2); // 2025-01-02T00:00:00.000Z
 const dirs: string[] = [];
@@ -385,12 +385,10 @@ describe('file destination: process exit', () => {
   beforeAll(() => {
     // Bundled and run by plain node, as a service on a host would run it.
     work = mkdtempSync(join(tmpdir(), 'logger-file-child-'));
-    const core = resolve(__dirname, '../../layers/instrumentation').replaceAll('\\', '/');
-    writeFileSync(
-      join(work, 'entry.ts'),
+    bundle = bundleForNode(
       `
-      import { Logger } from '${core}/logger';
-      import { fileDestination } from '${core}/log-destinations';
+      import { Logger } from '${LAYER_DIR}/logger';
+      import { fileDestination } from '${LAYER_DIR}/log-destinations';
       const [mode, dir, startIso, perStep, steps] = process.argv.slice(2);
       let now = Date.parse(startIso);
       const file = fileDestination({ path: dir + '/maif-app.log', utc: process.env.MAIF_TEST_UTC !== 'false' });
@@ -432,18 +430,8 @@ describe('file destination: process exit', () => {
         });
       } else step();
       `,
+      work,
     );
-    bundle = join(work, 'entry.js');
-    const build = buildSync({
-      entryPoints: [join(work, 'entry.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'es2022',
-      outfile: bundle,
-      logLevel: 'silent',
-    });
-    expect(build.errors).toEqual([]);
   });
 
   afterAll(() => rmSync(work, { recursive: true, force: true }));

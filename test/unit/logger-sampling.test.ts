@@ -1,16 +1,6 @@
 import { Logger } from '../../layers/instrumentation/logger';
-
-/** mulberry32: a small seeded PRNG, uniform in [0, 1), so the statistical test is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// mulberry32, seeded: the statistical tests are reproducible.
+import { seededRandom } from '../../sandbox/scenarios';
 
 /** Runs `invocations` invocations that each call debug() once; returns how many DEBUG lines came out. */
 function sampledInvocations(sampleRate: number, invocations: number, random: () => number, level = 'INFO' as const) {
@@ -48,7 +38,7 @@ describe('Logger debug sampling', () => {
   ])('samples %p of 100,000 invocations within the 99.9 %% binomial interval (seed %p)', (rate, seed) => {
     const n = 100_000;
 
-    const hits = sampledInvocations(rate, n, mulberry32(seed));
+    const hits = sampledInvocations(rate, n, seededRandom(seed));
 
     const [low, high] = interval(rate, n);
     expect(hits).toBeGreaterThanOrEqual(low);
@@ -57,7 +47,7 @@ describe('Logger debug sampling', () => {
 
   it('would reject the biased integer draw that turns 1 % into about 2 %', () => {
     // Powertools' draw: an integer 0..100 compared with <= 0.01 * 100, so both 0 and 1 pass (2 in 101).
-    const random = mulberry32(7);
+    const random = seededRandom(7);
     const biased = () => (Math.floor(random() * 101) <= 1 ? 0 : 0.999);
 
     const hits = sampledInvocations(0.01, 100_000, biased);
@@ -67,7 +57,7 @@ describe('Logger debug sampling', () => {
   });
 
   it('never samples at rate 0 and always samples at rate 1', () => {
-    const random = mulberry32(11);
+    const random = seededRandom(11);
 
     expect(sampledInvocations(0, 10_000, random)).toBe(0);
     expect(sampledInvocations(1, 10_000, random)).toBe(10_000);

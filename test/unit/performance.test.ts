@@ -1,9 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { buildSync } from 'esbuild';
 import { METRIC_CATALOG } from '../../layers/instrumentation/catalog';
 import { Logger } from '../../layers/instrumentation/logger';
 import { Metrics } from '../../layers/instrumentation/metrics';
@@ -15,6 +14,7 @@ import {
 } from '../../layers/instrumentation/performance';
 import { Tracer } from '../../layers/instrumentation/tracer';
 import { emitted } from '../private/emf';
+import { bundleForNode, LAYER_DIR } from '../private/node-bundle';
 import { allDocuments, startXRayDaemon, type XRayDaemon, type XRayDocument } from '../private/xray-daemon';
 
 let daemon: XRayDaemon;
@@ -76,24 +76,13 @@ function cpuBound(): number {
 function runInNode(body: string): unknown {
   const dir = mkdtempSync(join(tmpdir(), 'maif-perf-'));
   try {
-    const layer = resolve(__dirname, '../../layers/instrumentation').replaceAll('\\', '/');
-    writeFileSync(
-      join(dir, 'entry.ts'),
-      `import { PerformanceTracer } from '${layer}/performance';\nimport { Logger } from '${layer}/logger';\n` +
+    const bundle = bundleForNode(
+      `import { PerformanceTracer } from '${LAYER_DIR}/performance';\nimport { Logger } from '${LAYER_DIR}/logger';\n` +
         `(async () => {${body}})().then((r) => process.stdout.write(JSON.stringify(r)));`,
+      dir,
+      { tsconfigRaw: { compilerOptions: { experimentalDecorators: false } } },
     );
-    const build = buildSync({
-      entryPoints: [join(dir, 'entry.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'cjs',
-      target: 'es2022',
-      outfile: join(dir, 'entry.js'),
-      logLevel: 'silent',
-      tsconfigRaw: { compilerOptions: { experimentalDecorators: false } },
-    });
-    expect(build.errors).toEqual([]);
-    const run = spawnSync(process.execPath, [join(dir, 'entry.js')], { encoding: 'utf8' });
+    const run = spawnSync(process.execPath, [bundle], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     return JSON.parse(run.stdout);
   } finally {

@@ -5,7 +5,7 @@
 import fc from 'fast-check';
 import { type EmfSeries, serializeEmf } from '../../layers/instrumentation/metrics/emf';
 import { ingestEmf, MetricStore } from '../../lib/alerting/evaluator-store';
-import { loadConfig } from '../../lib/dashboards/export-command';
+import { loadConfig } from '../../lib/config/load';
 import { type CompiledDashboard, compileDashboards, type DashboardsConfig } from '../../lib/dashboards/model';
 import { type DashboardData, dashboardData, type PanelData, parseSearch } from '../../sandbox/dashboard-data';
 
@@ -229,6 +229,13 @@ describe('parseSearch', () => {
   it('reads the schema, the metric name and the terms', () => {
     const s = parseSearch('{"My NS",service,op} MetricName="x" service="maif" (op="a" OR op="b") NOT service="other"');
     expect([s.namespace, s.dimensions, s.metricName]).toEqual(['My NS', ['service', 'op'], 'x']);
+    const dims = [
+      { service: 'maif', op: 'a' },
+      { service: 'maif', op: 'b' },
+      { service: 'maif', op: 'c' },
+      { service: 'other', op: 'a' },
+    ];
+    expect(dims.map((d) => s.matches(d))).toEqual([true, true, false, false]);
   });
 
   it.each([

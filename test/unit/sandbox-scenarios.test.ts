@@ -7,7 +7,7 @@ import { compileAlerting } from '../../lib/alerting/alarms';
 import { replay } from '../../lib/alerting/evaluator';
 import { MetricStore } from '../../lib/alerting/evaluator-store';
 import type { AlarmSpec } from '../../lib/alerting/spec';
-import { loadConfig } from '../../lib/dashboards/export-command';
+import { loadConfig } from '../../lib/config/load';
 import { SimClock } from '../../sandbox/clock';
 import type { InvokeResult } from '../../sandbox/runtime/lambda';
 import {

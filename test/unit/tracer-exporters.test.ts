@@ -309,6 +309,48 @@ describe('a receiver that is closed, failing or hanging', () => {
   });
 });
 
+describe('flush() while a send is finishing', () => {
+  const zspan = (id: string): ZipkinSpan => ({
+    traceId: 'a'.repeat(32),
+    id,
+    name: 'x',
+    timestamp: 1_700_000_000_000_000,
+    duration: 1,
+    localEndpoint: { serviceName: 'svc' },
+    tags: {},
+  });
+
+  it('sends a span queued after the running send drained, whichever microtask the flush lands in', async () => {
+    // The window between the end of the pump's drain loop and its clean-up is a few microtasks
+    // wide: try every position from just after the answer up to well past it.
+    for (let depth = 0; depth < 12; depth++) {
+      const sent: string[] = [];
+      let answer: () => void = () => {};
+      const fetch = (_url: string, init: { body: string }) => {
+        sent.push(...(JSON.parse(init.body) as ZipkinSpan[]).map((z) => z.id));
+        return new Promise<{ ok: boolean; status: number; text(): Promise<string> }>((resolve) => {
+          answer = () => resolve({ ok: true, status: 202, text: async () => '' });
+        });
+      };
+      // a long interval: only flush() can send the second span within the test
+      const exporter = zipkinExporter({ endpoint: 'http://127.0.0.1:9/api/v2/spans', fetch, flushIntervalMs: 60_000 });
+      exporter.export(zspan('1'.repeat(16)));
+      const first = exporter.flush(LONG);
+      await Promise.resolve();
+      answer();
+      for (let i = 0; i < depth; i++) await Promise.resolve();
+      exporter.export(zspan('2'.repeat(16)));
+      const second = exporter.flush(LONG);
+      for (let i = 0; i < 20 && sent.length < 2; i++) await Promise.resolve();
+      answer();
+      await Promise.all([first, second]);
+
+      expect({ depth, sent }).toEqual({ depth, sent: ['1'.repeat(16), '2'.repeat(16)] });
+      expect(exporter.stats()).toMatchObject({ exported: 2, queued: 0 });
+    }
+  });
+});
+
 describe('the console exporter', () => {
   it('writes one Zipkin JSON line per finished span', () => {
     // Arrange
@@ -371,6 +413,30 @@ describe('instrument() and the tracer flush', () => {
     expect(exporter.stats().queued).toBe(0);
     await exporter.flush(LONG);
     expect(zipkin.spans.map((span) => span.name).sort()).toEqual(['## orders', 'maif-search', 'work']);
+  });
+
+  it("is not held by an exporter whose flush ignores the deadline: the invocation's end is bounded", async () => {
+    // Arrange: a user's exporter (any object with export and flush) that never finishes flushing
+    const flushedWith: Array<number | undefined> = [];
+    const stuck: TraceExporter = {
+      name: 'stuck',
+      export: () => {},
+      flush: (timeoutMs) => {
+        flushedWith.push(timeoutMs);
+        return new Promise<void>(() => {});
+      },
+      stats: () => ({ exported: 0, dropped: 0, failed: 0, queued: 0 }),
+    };
+    const tracer = tracerWith([stuck], { flushTimeoutMs: 1 });
+    const handler = instrument({ tracer })(async () => tracer.startActiveSpan('work', () => 'done'));
+
+    // Act: the middleware's flush (the tracer's own deadline), then an explicit one
+    const result = await handler({}, { functionName: 'fn' });
+    await expect(tracer.flush(1)).resolves.toBeUndefined();
+
+    // Assert
+    expect(result).toBe('done');
+    expect(flushedWith).toEqual([1, 1]); // each exporter still gets the deadline
   });
 
   it('resolves at once with no exporters', async () => {

@@ -7,11 +7,23 @@
  * position is harmless, which is what lets the exit handler repeat a write that may or may
  * not have landed without losing or duplicating a line.
  */
-import { close, closeSync, constants, fstatSync, open, openSync, readdir, unlink, write, writeSync } from 'node:fs';
+import {
+  close,
+  closeSync,
+  constants,
+  fstat,
+  fstatSync,
+  open,
+  openSync,
+  readdir,
+  unlink,
+  write,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, extname, join } from 'node:path';
 
 /** Not O_APPEND: Linux ignores pwrite's position on an O_APPEND descriptor. */
-export const OPEN_FLAGS = constants.O_WRONLY | constants.O_CREAT;
+const OPEN_FLAGS = constants.O_WRONLY | constants.O_CREAT;
 const FILE_MODE = 0o644;
 
 /** Where day files live and how they are named: `${directory}/${prefix}-YYYY-MM-DD${extension}`. */
@@ -134,12 +146,10 @@ export function openDayFile(path: string): Promise<{ fd: number; size: number }>
   return new Promise((resolve, reject) =>
     open(path, OPEN_FLAGS, FILE_MODE, (e, fd) => {
       if (e) return reject(e);
-      try {
-        resolve({ fd, size: fstatSync(fd).size });
-      } catch (statError) {
-        closeSync(fd);
-        reject(statError);
-      }
+      fstat(fd, (statError, stats) => {
+        if (!statError) return resolve({ fd, size: stats.size });
+        close(fd, () => reject(statError));
+      });
     }),
   );
 }

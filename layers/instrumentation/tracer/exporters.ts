@@ -85,17 +85,22 @@ function defaultWarn(message: string): void {
   process.stderr.write(`${JSON.stringify({ level: 'WARN', event: 'maif_obs_trace_exporter_warning', message })}\n`);
 }
 
+/** Calls `warn`; a failing warn function must not reach the handler. */
+function sayTo(warn: (message: string) => void, message: string): void {
+  try {
+    warn(message);
+  } catch {
+    // ignored: telemetry never throws into the handler
+  }
+}
+
 /** A warn function that says each kind of problem once and never throws. */
 function onceWarner(warn: (message: string) => void): (key: string, message: string) => void {
   const seen = new Set<string>();
   return (key, message) => {
     if (seen.has(key)) return;
     seen.add(key);
-    try {
-      warn(message);
-    } catch {
-      // a failing warn function must not reach the handler
-    }
+    sayTo(warn, message);
   };
 }
 
@@ -107,22 +112,36 @@ function positiveInt(owner: string, field: string, value: number | undefined, fa
   return value;
 }
 
+/** Why an endpoint cannot take Zipkin JSON; `jaegerThrift` when it is Jaeger's Thrift endpoint (a `jaeger` entry there is skipped, not an error). */
+interface EndpointProblem {
+  readonly message: string;
+  readonly jaegerThrift: boolean;
+}
+
 /** The problem with a Zipkin v2 endpoint, or undefined when it is an http(s) URL that can take Zipkin JSON. */
-export function zipkinEndpointProblem(endpoint: unknown): string | undefined {
+export function zipkinEndpointProblem(endpoint: unknown): EndpointProblem | undefined {
   let url: URL;
   try {
     url = new URL(String(endpoint));
   } catch {
-    return `'${String(endpoint)}' is not a URL (use e.g. http://zipkin:9411/api/v2/spans)`;
+    return {
+      message: `'${String(endpoint)}' is not a URL (use e.g. http://zipkin:9411/api/v2/spans)`,
+      jaegerThrift: false,
+    };
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return `'${String(endpoint)}' is not an http(s) URL (use e.g. http://zipkin:9411/api/v2/spans)`;
+    return {
+      message: `'${String(endpoint)}' is not an http(s) URL (use e.g. http://zipkin:9411/api/v2/spans)`,
+      jaegerThrift: false,
+    };
   }
   if (/\/api\/traces\/?$/.test(url.pathname)) {
-    return (
-      `'${String(endpoint)}' is Jaeger's Thrift endpoint, which takes no Zipkin JSON ` +
-      `(use the collector's Zipkin-compatible endpoint, e.g. http://${url.hostname}:9411/api/v2/spans)`
-    );
+    return {
+      message:
+        `'${String(endpoint)}' is Jaeger's Thrift endpoint, which takes no Zipkin JSON ` +
+        `(use the collector's Zipkin-compatible endpoint, e.g. http://${url.hostname}:9411/api/v2/spans)`,
+      jaegerThrift: true,
+    };
   }
   return undefined;
 }
@@ -130,10 +149,10 @@ export function zipkinEndpointProblem(endpoint: unknown): string | undefined {
 const withService = (span: ZipkinSpan, serviceName: string | undefined): ZipkinSpan =>
   serviceName === undefined ? span : { ...span, localEndpoint: { serviceName } };
 
-/** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. */
-function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
+/** Resolves when `promise` settles or after `ms`, whichever comes first; never rejects. NaN or a negative `ms` means "do not wait". */
+export function bounded(promise: Promise<unknown>, ms: number): Promise<void> {
   return new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, ms);
+    const timer = setTimeout(resolve, Number.isFinite(ms) && ms > 0 ? ms : 0);
     timer.unref();
     promise.then(
       () => {
@@ -174,7 +193,7 @@ class ZipkinHttpExporter implements TraceExporter {
       throw new Error(`${owner} options: ${String(options)} is not an object (pass { endpoint })`);
     }
     const problem = zipkinEndpointProblem(options.endpoint);
-    if (problem !== undefined) throw new Error(`${owner} endpoint: ${problem}`);
+    if (problem !== undefined) throw new Error(`${owner} endpoint: ${problem.message}`);
     this.#endpoint = String(options.endpoint);
     this.#serviceName = options.serviceName || undefined;
     this.#maxQueue = positiveInt(owner, 'maxQueueSize', options.maxQueueSize, DEFAULT_MAX_QUEUE_SIZE);
@@ -213,8 +232,15 @@ class ZipkinHttpExporter implements TraceExporter {
   flush(timeoutMs: number = DEFAULT_FLUSH_TIMEOUT_MS): Promise<void> {
     if (this.#queue.length === 0 && this.#pumping === undefined) return Promise.resolve();
     this.#clearTimer();
-    // NaN or a negative deadline means "do not wait"
-    return bounded(this.#pump(), Number.isFinite(timeoutMs) && timeoutMs > 0 ? timeoutMs : 0);
+    return bounded(this.#sendAll(), timeoutMs);
+  }
+
+  /**
+   * Pumps until nothing is queued. A flush() can join a run whose #drain already ended while its
+   * span was queued after that end: joining alone would leave the span for the next timer.
+   */
+  async #sendAll(): Promise<void> {
+    while (this.#pumping !== undefined || this.#queue.length > 0) await this.#pump();
   }
 
   stats(): ExporterStats {
@@ -223,6 +249,9 @@ class ZipkinHttpExporter implements TraceExporter {
 
   /** Arms the send timer (unref'd: it never keeps a process alive), sooner if `delayMs` asks for it. */
   #schedule(delayMs: number): void {
+    // Timers are armed for 0 or the interval, so an armed one fires no later than this would:
+    // most export() calls return here without reading the clock.
+    if (this.#timer !== undefined && delayMs >= this.#intervalMs) return;
     const due = Date.now() + delayMs;
     if (this.#timer !== undefined && this.#timerDue <= due) return;
     this.#clearTimer();
@@ -244,7 +273,8 @@ class ZipkinHttpExporter implements TraceExporter {
     if (this.#pumping !== undefined) return this.#pumping;
     const run = this.#drain();
     this.#pumping = run;
-    // cleared after the assignment above, even when #drain had nothing to do
+    // Cleared after the assignment above, even when #drain had nothing to do. Re-armed: a timer that
+    // fired between #drain's end and here joined this finished run and left its spans queued.
     void run.then(() => {
       if (this.#pumping === run) this.#pumping = undefined;
       if (this.#queue.length > 0) this.#schedule(this.#intervalMs);
@@ -373,13 +403,7 @@ export function exportersFromConfig(
     throw new Error(`tracing.exporters: ${String(list)} is not a list (use e.g. [{ type: 'xray' }])`);
   }
   const warn = options.warn ?? defaultWarn;
-  const say = (message: string) => {
-    try {
-      warn(message);
-    } catch {
-      // a failing warn function is ignored
-    }
-  };
+  const say = (message: string) => sayTo(warn, message);
   const exporters: TraceExporter[] = [];
   list.forEach((entry, index) => {
     const at = `tracing.exporters[${index}]`;
@@ -407,11 +431,11 @@ export function exportersFromConfig(
     }
     const endpoint = (entry as { endpoint?: unknown }).endpoint;
     const problem = zipkinEndpointProblem(endpoint);
-    if (problem !== undefined && type === 'jaeger' && /\/api\/traces\/?$/.test(String(endpoint))) {
-      say(`${at}.endpoint: ${problem}; skipped`);
+    if (problem?.jaegerThrift && type === 'jaeger') {
+      say(`${at}.endpoint: ${problem.message}; skipped`);
       return;
     }
-    if (problem !== undefined) throw new Error(`${at}.endpoint: ${problem}`);
+    if (problem !== undefined) throw new Error(`${at}.endpoint: ${problem.message}`);
     exporters.push(
       zipkinExporter({ endpoint: String(endpoint), serviceName: options.serviceName, fetch: options.fetch, warn }),
     );

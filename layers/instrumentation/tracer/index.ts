@@ -2,20 +2,12 @@ export { type CaptureHost, captureAWSv3Client, captureFetch, type FetchLike } fr
 export {
   type ConsoleExporterOptions,
   consoleExporter,
-  DEFAULT_FLUSH_INTERVAL_MS,
-  DEFAULT_FLUSH_TIMEOUT_MS,
-  DEFAULT_MAX_BATCH_SIZE,
-  DEFAULT_MAX_QUEUE_SIZE,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  EXPORTER_TYPES,
   type ExporterConfig,
   type ExporterStats,
   type ExportersFromConfigOptions,
   exportersFromConfig,
-  type LineStream,
   type TraceExporter,
   type ZipkinExporterOptions,
-  zipkinEndpointProblem,
   zipkinExporter,
 } from './exporters';
 export {
@@ -82,11 +74,4 @@ export {
   type TracerSpan,
 } from './span';
 export { type OpenedSpan, type SpanOptions, Tracer, type TracerOptions } from './tracer';
-export {
-  MAX_EXCEPTION_ANNOTATIONS,
-  MAX_TAG_VALUE_LENGTH,
-  MAX_TAGS_PER_SPAN,
-  toZipkinSpan,
-  type ZipkinKind,
-  type ZipkinSpan,
-} from './zipkin-span';
+export type { ZipkinKind, ZipkinSpan } from './zipkin-span';

@@ -15,7 +15,13 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { TracerApi } from '../types';
 import { type CaptureHost, captureAWSv3Client, captureFetch, type FetchLike } from './capture';
-import { DEFAULT_FLUSH_TIMEOUT_MS, type ExporterConfig, exportersFromConfig, type TraceExporter } from './exporters';
+import {
+  bounded,
+  DEFAULT_FLUSH_TIMEOUT_MS,
+  type ExporterConfig,
+  exportersFromConfig,
+  type TraceExporter,
+} from './exporters';
 import { parseXRayHeader, type TraceContext } from './formats';
 import { w3cToXRayTraceId } from './ids';
 import {
@@ -187,7 +193,8 @@ export class Tracer implements TracerApi, CaptureHost {
         return Promise.resolve();
       }
     });
-    return Promise.all(pending).then(() => {});
+    // Bounded here too: a user's exporter may ignore the deadline, and the invocation waits for this.
+    return bounded(Promise.all(pending), timeoutMs);
   }
 
   /** The span active in the current async context, if any. */
@@ -477,8 +484,7 @@ function newFacade(sdk: XRaySdk, traceId: string, context: TraceContext): Facade
   return segment;
 }
 
-function checkExporters(exporters: readonly TraceExporter[] | undefined): readonly TraceExporter[] {
-  if (exporters === undefined) return [];
+function checkExporters(exporters: readonly TraceExporter[]): readonly TraceExporter[] {
   if (!Array.isArray(exporters)) {
     throw new Error(
       `Tracer exporters: ${String(exporters)} is not a list (use [zipkinExporter(...), consoleExporter()])`,

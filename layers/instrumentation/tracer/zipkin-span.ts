@@ -10,7 +10,7 @@
  *
  * Values are truncated and tags capped so a queued span has a bounded size.
  */
-import { xrayToW3CTraceId } from './ids';
+import { isValidSpanId, xrayToW3CTraceId } from './ids';
 
 export type ZipkinKind = 'CLIENT' | 'SERVER' | 'PRODUCER' | 'CONSUMER';
 
@@ -76,7 +76,6 @@ function text(value: unknown): string {
   }
 }
 
-const isHex16 = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{16}$/.test(value);
 const seconds = (value: unknown): number | undefined =>
   typeof value === 'number' && Number.isFinite(value) && value > 0 ? value : undefined;
 
@@ -132,7 +131,7 @@ function exceptionAnnotations(entity: RecordedEntity, at: number): Array<{ times
 
 /**
  * The Zipkin span of one closed entity; undefined when it lacks what Zipkin requires (a valid
- * trace id, a 16-hex id, a start and an end). `isSegment` marks a segment (the service's SERVER span).
+ * trace id, a valid span id, a start and an end). `isSegment` marks a segment (the service's SERVER span).
  */
 export function toZipkinSpan(
   entity: RecordedEntity,
@@ -143,7 +142,7 @@ export function toZipkinSpan(
   const traceId = xrayToW3CTraceId(xrayTraceId);
   const start = seconds(entity.start_time);
   const end = seconds(entity.end_time);
-  if (traceId === undefined || !isHex16(entity.id) || start === undefined || end === undefined) return undefined;
+  if (traceId === undefined || !isValidSpanId(entity.id) || start === undefined || end === undefined) return undefined;
   const timestamp = Math.round(start * MICROS_PER_SECOND);
   // Zipkin reads a duration under 1 µs as unknown: a span that took no measurable time is 1 µs.
   const duration = Math.max(1, Math.round(end * MICROS_PER_SECOND) - timestamp);
@@ -154,7 +153,7 @@ export function toZipkinSpan(
   return {
     traceId,
     id: entity.id,
-    ...(isHex16(parentId) ? { parentId } : {}),
+    ...(isValidSpanId(parentId) ? { parentId } : {}),
     name,
     ...(kind === undefined ? {} : { kind }),
     timestamp,

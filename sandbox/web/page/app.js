@@ -1,6 +1,6 @@
 /**
- * The sandbox page (plain browser JS, no build step): polls /api/snapshot, /api/alerts and
- * /api/silences every second and updates the page in place. Every text from the sandbox goes in
+ * The sandbox page (plain browser JS, no build step): polls /api/snapshot and /api/alerts every
+ * second and updates the page in place. Every text from the sandbox goes in
  * through textContent or an attribute, never through innerHTML. uPlot (served from
  * node_modules) draws the graph panels; a chart is updated with setData while its shape holds.
  */
@@ -14,6 +14,8 @@
   const MAX_NOTIFICATIONS = 100;
   const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#d97706', '#7c3aed', '#0891b2', '#db2777', '#4b5563'];
   const TIMELINE_KINDS = new Set(['routed', 'escalation', 'notification', 'ack', 'silence']);
+  /** Routed outcomes that repeat for an alert already open: only the first of each shows. */
+  const FOLDED_OUTCOMES = new Set(['duplicate', 'grouped', 'inhibited', 'silenced']);
   const STATUS_ORDER = { firing: 0, acked: 1, resolved: 2 };
   const number = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 4 });
   const integer = new Intl.NumberFormat('en-US');
@@ -27,7 +29,6 @@
     dashboards: new Map(),
     /** fingerprint -> row view */
     alerts: new Map(),
-    lastAlerts: [],
     /** The last GET /api/alerts failed (its message is showing). */
     alertsUnreachable: false,
     /** traceId -> row view */
@@ -346,52 +347,22 @@
     setText(box, message ?? '');
   }
 
-  /** Parses `name=value` pairs (also !=, =~, !~; values optionally quoted) from a silence's matchers text. */
-  function parseMatchers(text) {
-    const out = [];
-    const re = /([A-Za-z_][A-Za-z0-9_.]*)\s*(=~|!~|!=|=)\s*(?:"([^"]*)"|'([^']*)'|([^,\s}]*))/g;
-    for (let m = re.exec(text); m !== null; m = re.exec(text)) {
-      out.push({ name: m[1], op: m[2], value: m[3] ?? m[4] ?? m[5] ?? '' });
-    }
-    return out;
-  }
-
-  function silenceMatches(entry, alert) {
-    const matchers = parseMatchers(entry.matchers ?? '');
-    if (matchers.length === 0) return false;
-    const labels = { ...alert.labels, alertname: alert.alertName };
-    return matchers.every(({ name, op, value }) => {
-      const actual = labels[name] ?? '';
-      if (op === '=') return actual === value;
-      if (op === '!=') return actual !== value;
-      try {
-        const hit = new RegExp(`^(?:${value})$`).test(actual);
-        return op === '=~' ? hit : !hit;
-      } catch {
-        return false;
-      }
-    });
-  }
-
   const MAX_TIMELINE_ENTRIES = 25;
 
-  function timelineEntries(alert, journal) {
+  /** The alert's entries in one pass; `silenceIds`: the silences the server matched to the alert. */
+  function timelineEntries(alert, journal, silenceIds) {
+    const folded = new Set();
     return journal.filter((e) => {
       if (!TIMELINE_KINDS.has(e.kind)) return false;
-      if (e.kind === 'silence') return silenceMatches(e, alert);
+      if (e.kind === 'silence') return silenceIds.has(e.id);
+      if (e.fingerprint !== alert.fingerprint) return false;
       // repeated events of an alert already open (one per log line for log-based alerts) say nothing new
-      if (e.kind === 'routed' && ['duplicate', 'grouped', 'inhibited', 'silenced'].includes(e.outcome)) {
-        return e.fingerprint === alert.fingerprint && firstOf(journal, e) === e;
+      if (e.kind === 'routed' && FOLDED_OUTCOMES.has(e.outcome)) {
+        if (folded.has(e.outcome)) return false;
+        folded.add(e.outcome);
       }
-      return e.fingerprint === alert.fingerprint;
+      return true;
     });
-  }
-
-  /** The first routed entry of the same alert and outcome (the others are folded into it). */
-  function firstOf(journal, entry) {
-    return journal.find(
-      (x) => x.kind === 'routed' && x.fingerprint === entry.fingerprint && x.outcome === entry.outcome,
-    );
   }
 
   function describe(e) {
@@ -436,7 +407,7 @@
     return row;
   }
 
-  function updateAlertRow(row, alert, journal) {
+  function updateAlertRow(row, alert, journal, silenceIds) {
     row.alert = alert;
     row.root.dataset.status = alert.status;
     row.root.dataset.severity = alert.severity;
@@ -454,7 +425,7 @@
     });
     row.ack.disabled = row.busy || alert.status !== 'firing';
     row.silence.disabled = row.busy;
-    const all = timelineEntries(alert, journal);
+    const all = timelineEntries(alert, journal, silenceIds);
     const hidden = Math.max(0, all.length - MAX_TIMELINE_ENTRIES);
     const entries = all.slice(hidden);
     renderIfChanged(row.timeline, `${all.length}:${all.at(-1)?.at}`, () => {
@@ -476,9 +447,9 @@
   }
 
   function renderAlerts(alerts) {
-    state.lastAlerts = alerts;
     const host = byTestId('alerts');
     const journal = state.snapshot?.journal ?? [];
+    const silences = state.snapshot?.silences ?? {};
     const sorted = [...alerts].sort(
       (a, b) =>
         (STATUS_ORDER[a.status] ?? 3) - (STATUS_ORDER[b.status] ?? 3) ||
@@ -492,7 +463,7 @@
         row = createAlertRow(alert);
         state.alerts.set(alert.fingerprint, row);
       }
-      updateAlertRow(row, alert, journal);
+      updateAlertRow(row, alert, journal, new Set(silences[alert.fingerprint] ?? []));
       return row.root;
     });
     for (const [fp, row] of state.alerts) {
