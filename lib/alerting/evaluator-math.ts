@@ -224,26 +224,30 @@ export function parseMath(source: string): MathNode {
   return node;
 }
 
-/** The metric ids an expression reads. */
-export function mathIds(node: MathNode, out = new Set<string>()): Set<string> {
-  switch (node.type) {
-    case 'id':
-      out.add(node.name);
-      break;
-    case 'binary':
-      mathIds(node.left, out);
-      mathIds(node.right, out);
-      break;
-    case 'neg':
-      mathIds(node.operand, out);
-      break;
-    case 'call':
-      for (const a of node.args) mathIds(a, out);
-      break;
-    case 'list':
-      for (const a of node.items) mathIds(a, out);
-      break;
-  }
+/** The metric ids an expression reads; with `outsideDivisors`, none read only on the right of a `/`. */
+export function mathIds(node: MathNode, options: { readonly outsideDivisors?: boolean } = {}): Set<string> {
+  const out = new Set<string>();
+  const visit = (n: MathNode): void => {
+    switch (n.type) {
+      case 'id':
+        out.add(n.name);
+        break;
+      case 'binary':
+        visit(n.left);
+        if (!(options.outsideDivisors && n.op === '/')) visit(n.right);
+        break;
+      case 'neg':
+        visit(n.operand);
+        break;
+      case 'call':
+        for (const a of n.args) visit(a);
+        break;
+      case 'list':
+        for (const a of n.items) visit(a);
+        break;
+    }
+  };
+  visit(node);
   return out;
 }
 

@@ -4,7 +4,7 @@
  * PromQL reads it and an alarm (alert rule, real-time alert, baseline or SLO) on it.
  */
 import type { CatalogMetricName } from '../../layers/instrumentation/catalog';
-import { type MathNode, parseMath } from '../alerting/evaluator-math';
+import { mathIds, parseMath } from '../alerting/evaluator-math';
 import type { AlarmSpec, MetricRef } from '../alerting/spec';
 import type { CompiledDashboard } from '../dashboards/model';
 import { type EmittedMetric, TIME_UNITS } from './emitted';
@@ -98,31 +98,8 @@ function panelReads(panel: CompiledDashboard['panels'][number]): { names: Set<st
 export function alarmSubjects(spec: Pick<AlarmSpec, 'metrics' | 'expression'>): MetricRef[] {
   const text = spec.expression?.expression;
   if (text === undefined) return [...spec.metrics];
-  const read = idsOutsideDivisors(parseMath(text));
+  const read = mathIds(parseMath(text), { outsideDivisors: true });
   return spec.metrics.filter((m) => read.has(m.id));
-}
-
-/** The metric ids an expression reads anywhere but on the right of a `/`. */
-function idsOutsideDivisors(node: MathNode, out = new Set<string>()): Set<string> {
-  switch (node.type) {
-    case 'id':
-      out.add(node.name);
-      break;
-    case 'binary':
-      idsOutsideDivisors(node.left, out);
-      if (node.op !== '/') idsOutsideDivisors(node.right, out);
-      break;
-    case 'neg':
-      idsOutsideDivisors(node.operand, out);
-      break;
-    case 'call':
-      for (const a of node.args) idsOutsideDivisors(a, out);
-      break;
-    case 'list':
-      for (const a of node.items) idsOutsideDivisors(a, out);
-      break;
-  }
-  return out;
 }
 
 interface FixText {
