@@ -3,7 +3,7 @@
  * `npx cdk synth -c env=prod` resolves the `prod` environment (overrides merged over the base,
  * defaults applied) and fails at synth with one line per problem when something is wrong.
  */
-import { defineConfig } from './lib/config';
+import { defineConfig } from './domain/config';
 
 /** The seed's `labels={"team": ..., "service": "maif"}` on every alert rule. */
 const platform = { team: 'platform', service: 'maif' } as const;

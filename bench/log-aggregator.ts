@@ -12,8 +12,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
+import type { ProcessingRule } from '../domain/logs/config';
 import type { createHandler as CreateHandler } from '../lambdas/log-aggregator';
-import type { ProcessingRule } from '../lambdas/log-aggregator/config';
 import { dataMessage } from '../test/private/cwl-payload';
 
 const ROOT = join(__dirname, '..');

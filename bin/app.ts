@@ -6,8 +6,8 @@
  *   npx cdk synth -c config=other.ts   another configuration file
  */
 import { App } from 'aws-cdk-lib';
+import { ConfigError } from '../domain/config';
 import { buildApp, DEFAULT_CONFIG_FILE, loadConfigFile } from '../lib/app';
-import { ConfigError } from '../lib/config';
 
 const app = new App();
 const env: unknown = app.node.tryGetContext('env');

@@ -1,10 +1,10 @@
 import type { App } from 'aws-cdk-lib';
-import { ConfigError, type ObservabilityConfig, resolveConfig } from './config';
+import { ConfigError, type ObservabilityConfig, resolveConfig } from '../domain/config';
 import { addNagChecks } from './nag';
 import { MaifObservabilityStack, stackName } from './stack';
 
 // The loaders live in a CDK-free module so the commands can load a configuration without the constructs.
-export { DEFAULT_CONFIG_FILE, loadConfig, loadConfigFile } from './config/load';
+export { DEFAULT_CONFIG_FILE, loadConfig, loadConfigFile } from '../domain/config/load';
 
 export interface BuildAppOptions {
   readonly config: ObservabilityConfig;

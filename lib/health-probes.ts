@@ -6,7 +6,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { parseDuration } from './config/durations';
+import { parseDuration } from '../layers/instrumentation/units';
 import { type ArchitectureName, KitFunction, type RuntimeName } from './private/kit-function';
 
 /** A health check target as the configuration writes it (`healthChecks.targets[]`). */

@@ -3,6 +3,15 @@
  */
 
 export {
+  ConfigError,
+  defineConfig,
+  type ObservabilityConfig,
+  type ResolvedConfig,
+  resolveConfig,
+} from '../domain/config';
+export { type DoctorOptions, type DoctorReport, runDoctor } from '../domain/doctor/doctor';
+export { type AgentConfig, type AgentConfigOptions, agentConfig, hostLogGroupName } from '../domain/logs/agent-config';
+export {
   type AlarmMetadata,
   type AlarmSpec,
   AlertAlarms,
@@ -35,14 +44,12 @@ export {
   Watchdog,
   type WatchdogProps,
 } from './alerting-pipeline';
-export { ConfigError, defineConfig, type ObservabilityConfig, type ResolvedConfig, resolveConfig } from './config';
 export {
   InsightsQueries,
   type InsightsQueriesProps,
   ObservabilityDashboards,
   type ObservabilityDashboardsProps,
 } from './dashboards';
-export { type DoctorOptions, type DoctorReport, runDoctor } from './doctor/doctor';
 export {
   KEY_SERVICE_PRINCIPALS,
   ObservabilityKey,
@@ -55,7 +62,6 @@ export {
   MIN_SCHEDULE,
   PROBE_TIMEOUT_MARGIN,
 } from './health-probes';
-export { type AgentConfig, type AgentConfigOptions, agentConfig, hostLogGroupName } from './host-logs/agent-config';
 export {
   DEFAULT_TRACE_SAMPLING,
   excludeFromInstrumentation,

@@ -6,7 +6,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { aggregatorSources, type HostLogSource, hostLogGroupName } from './host-logs/agent-config';
+import { aggregatorSources, type HostLogSource, hostLogGroupName } from '../domain/logs/agent-config';
 import { subscribeToAggregator } from './instrument-function';
 import { type ArchitectureName, KitFunction, type RuntimeName } from './private/kit-function';
 

@@ -18,15 +18,15 @@ import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import * as opensearch from 'aws-cdk-lib/aws-opensearchservice';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { type ArchitectureName, KitFunction, type RuntimeName } from './private/kit-function';
 import {
   isOpenSearchInstanceCount,
   OPENSEARCH_DEFAULTS,
   OPENSEARCH_ENGINE_VERSION_RE,
   OPENSEARCH_INSTANCE_TYPE_RE,
   OPENSEARCH_LIMITS,
-} from './private/opensearch-limits';
-import { shortenWithHash } from './private/shorten';
+} from '../domain/config/opensearch-limits';
+import { shortenWithHash } from '../domain/shorten';
+import { type ArchitectureName, KitFunction, type RuntimeName } from './private/kit-function';
 
 /** OpenSearch domain names: 3 to 28 characters, lowercase letters, digits and hyphens, a letter first. */
 const DOMAIN_NAME_RE = /^[a-z][a-z0-9-]{2,27}$/;

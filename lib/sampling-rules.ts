@@ -1,7 +1,7 @@
 import * as xray from 'aws-cdk-lib/aws-xray';
 import { Construct } from 'constructs';
+import { shortenWithHash } from '../domain/shorten';
 import type { TraceSampling } from './instrument-function';
-import { shortenWithHash } from './private/shorten';
 
 /**
  * The sampling contract between these rules and the tracer.

@@ -1,9 +1,9 @@
 import { Aspects, Duration, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct, IConstruct } from 'constructs';
+import type { ResolvedConfig } from '../domain/config';
 import { AlertAlarms, BaselineMonitor } from './alerting';
 import { AlertPipeline } from './alerting-pipeline';
-import type { ResolvedConfig } from './config';
 import { InsightsQueries, ObservabilityDashboards } from './dashboards';
 import { ObservabilityKey } from './encryption';
 import { HealthProbes } from './health-probes';

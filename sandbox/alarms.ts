@@ -8,10 +8,10 @@
  * weeks of data, which the sandbox does not have (they are listed as skipped).
  */
 import { randomUUID } from 'node:crypto';
-import { type AlarmState, replay } from '../lib/alerting/evaluator';
-import type { MetricStore } from '../lib/alerting/evaluator-store';
-import type { CompositeAlarmSpec } from '../lib/alerting/slo';
-import type { AlarmSpec } from '../lib/alerting/spec';
+import type { AlarmSpec } from '../domain/contracts/alarm-spec';
+import { type AlarmState, replay } from '../domain/evaluator/evaluator';
+import type { MetricStore } from '../domain/evaluator/store';
+import type { CompositeAlarmSpec } from '../domain/rules/slo';
 
 export interface AlarmChange {
   readonly alarmName: string;

@@ -6,8 +6,8 @@
  * (`{ awslogs: { data: base64(gzip(JSON)) } }`).
  */
 import { gzipSync } from 'node:zlib';
-import type { CloudWatchLogsEvent, LogEvent, LogsPayload } from '../lambdas/log-aggregator/decode';
-import { ingestEmf, type MetricStore } from '../lib/alerting/evaluator-store';
+import { ingestEmf, type MetricStore } from '../domain/evaluator/store';
+import type { CloudWatchLogsEvent, LogEvent, LogsPayload } from '../domain/logs/decode';
 
 /**
  * A CloudWatch-style event id: 56 decimal digits, rising with the timestamp (CloudWatch's ids

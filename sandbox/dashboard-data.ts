@@ -8,10 +8,11 @@
  * (a label filter that does not pin every label): it is evaluated here, against the dimension sets
  * the store holds, and handed to the math as one more series.
  */
-import { evaluateMath, type MathValue, type Points, parseMath } from '../lib/alerting/evaluator-math';
-import { type MetricStore, type PeriodAggregate, seriesKey, statistic } from '../lib/alerting/evaluator-store';
-import type { CompiledDashboard, CompiledPanel } from '../lib/dashboards/model';
-import type { TranslatedQuery } from '../lib/dashboards/translate';
+
+import type { CompiledDashboard, CompiledPanel } from '../domain/dashboards/model';
+import type { TranslatedQuery } from '../domain/dashboards/translate';
+import { type MetricStore, type PeriodAggregate, seriesKey, statistic } from '../domain/evaluator/store';
+import { evaluateMath, type MathValue, type Points, parseMath } from '../domain/languages/metric-math';
 
 export interface SeriesData {
   readonly label: string;

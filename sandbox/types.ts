@@ -3,12 +3,13 @@
  * pipeline that joins them, and the web page. Times named `at` are simulated epoch ms
  * (see clock.ts); `realAt` is wall-clock epoch ms.
  */
+
+import type { Alert, NotificationKind } from '../domain/contracts/alert';
+import type { Matcher } from '../domain/contracts/alert-state';
+import type { CompiledDashboard } from '../domain/dashboards/model';
+import type { MetricStore } from '../domain/evaluator/store';
 import type { FunctionUrlEvent, FunctionUrlResult } from '../lambdas/ack-api/http';
-import type { Matcher } from '../lambdas/alerting/shared/state';
-import type { Alert, NotificationKind } from '../lambdas/alerting/shared/types';
-import type { MetricStore } from '../lib/alerting/evaluator-store';
 import type { ChannelName } from '../lib/alerting-pipeline/channels';
-import type { CompiledDashboard } from '../lib/dashboards/model';
 import type { ClockSettings } from './clock';
 
 /** One thing that happened, in the order it happened: the page's timelines and the summary read these. */

@@ -14,7 +14,8 @@ import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { dispatch as realDispatch } from '../alerting/shared/dispatch';
+import type { Alert, Notification } from '../../domain/contracts/alert';
+import type { AlertRecord, Matcher } from '../../domain/contracts/alert-state';
 import {
   cachedLinkKey,
   DEFAULT_LINK_SILENCE_SECONDS,
@@ -22,11 +23,11 @@ import {
   LINK_PATHS,
   type LinkKey,
   verifyParams,
-} from '../alerting/shared/links';
-import { SecretCache } from '../alerting/shared/secrets';
-import { type AlertRecord, AlertStore, type Matcher } from '../alerting/shared/state';
-import type { Alert, Notification } from '../alerting/shared/types';
+} from '../../domain/routing/links';
+import { AlertStore } from '../shared/alert-store';
 import { bundledConfig } from '../shared/bundled-config';
+import { dispatch as realDispatch } from '../shared/dispatch';
+import { SecretCache } from '../shared/secrets';
 import {
   bodyText,
   escapeHtml,

@@ -3,7 +3,8 @@
  * length, a comment. Errors name the field, the value received and what is allowed.
  */
 
-import type { Matcher } from '../alerting/shared/state';
+import type { Matcher } from '../../domain/contracts/alert-state';
+import { isRecord } from '../../domain/records';
 
 export interface SilenceRequest {
   readonly matchers: readonly Matcher[];
@@ -35,10 +36,6 @@ function show(value: unknown): string {
   return text === undefined ? String(value) : text.slice(0, 60);
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function optionalBool(field: string, value: unknown): boolean | undefined {
   if (value === undefined) return undefined;
   if (typeof value !== 'boolean') throw new RequestError(`${field}: ${show(value)} is not true or false`);
@@ -52,7 +49,7 @@ export function parseMatchers(field: string, value: unknown, required: boolean):
   }
   return value.map((m, i) => {
     const at = `${field}[${i}]`;
-    if (!isObject(m))
+    if (!isRecord(m))
       throw new RequestError(`${at}: ${show(m)} is not a matcher ({ name, value, isRegex?, isEqual? })`);
     if (typeof m.name !== 'string' || !MATCHER_NAME_RE.test(m.name)) {
       throw new RequestError(`${at}.name: ${show(m.name)} is not a label name (letters, digits, _ and .)`);
@@ -114,7 +111,7 @@ function comment(value: unknown): string {
 }
 
 function object(body: unknown): Record<string, unknown> {
-  if (!isObject(body)) throw new RequestError(`body: ${show(body)} is not a JSON object`);
+  if (!isRecord(body)) throw new RequestError(`body: ${show(body)} is not a JSON object`);
   return body;
 }
 

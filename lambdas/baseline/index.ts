@@ -11,7 +11,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { METRIC_CATALOG } from '../../layers/instrumentation/catalog';
 import { type LineSink, Metrics } from '../../layers/instrumentation/metrics';
 import type { Gauge, MetricsApi } from '../../layers/instrumentation/types';
-import { type AlertDetail, AlertPublisher, fingerprintOf, MAX_ALERT_SUMMARY_CHARS } from '../log-aggregator/alerts';
+import { type AlertDetail, AlertPublisher, fingerprintOf, MAX_ALERT_SUMMARY_CHARS } from '../shared/alert-publisher';
 import { bundledConfig } from '../shared/bundled-config';
 
 /** One baseline: the series it measures (a CloudWatch metric and statistic) and its configured value. */

@@ -9,13 +9,13 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
-import { type DispatchResult, dispatch, type NotificationLog } from '../alerting/shared/dispatch';
-import { ackUrl, cachedLinkKey, DEFAULT_LINK_TTL_SECONDS, silenceUrl } from '../alerting/shared/links';
-import { SecretCache } from '../alerting/shared/secrets';
-import { AlertStore } from '../alerting/shared/state';
-import type { EscalationInput, Notification } from '../alerting/shared/types';
+import type { EscalationInput, Notification } from '../../domain/contracts/alert';
+import { type Cursor, cursorAt, validateInput } from '../../domain/routing/escalation-plan';
+import { ackUrl, cachedLinkKey, DEFAULT_LINK_TTL_SECONDS, silenceUrl } from '../../domain/routing/links';
+import { AlertStore } from '../shared/alert-store';
 import { bundledConfig } from '../shared/bundled-config';
-import { type Cursor, cursorAt, validateInput } from './plan';
+import { type DispatchResult, dispatch, type NotificationLog } from '../shared/dispatch';
+import { SecretCache } from '../shared/secrets';
 
 export interface EscalationConfig {
   /** How long the ack and silence links in messages stay valid. @default DEFAULT_LINK_TTL_SECONDS */

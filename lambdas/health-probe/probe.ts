@@ -4,7 +4,7 @@
  * (status, body, function error, timeout, refused connection) becomes `up: false` and a reason.
  */
 import { InvokeCommand, type LambdaClient } from '@aws-sdk/client-lambda';
-import { parseDuration } from '../../lib/config/durations';
+import { parseDuration } from '../../layers/instrumentation/units';
 
 export const PROBE_DEFAULTS = {
   TIMEOUT: '5s',

@@ -7,7 +7,7 @@
  * retries the whole batch (duplicates are possible, loss is not).
  */
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { LogEvent } from './decode';
+import type { LogEvent } from '../../domain/logs/decode';
 
 /** SQS message limit, the conservative one (queues created before 2025 keep 256 KiB). */
 export const MAX_SQS_MESSAGE_BYTES = 256 * 1024;

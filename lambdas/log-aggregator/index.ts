@@ -9,22 +9,22 @@
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { LogAggregatorConfig, LogSource } from '../../domain/logs/config';
+import { decodePayload, isLogEvent, type LogEvent, rawData } from '../../domain/logs/decode';
+import { type MetricRecorder, metricsApiRecorder } from '../../domain/logs/emf';
+import { defaultServiceOf, type NormalizedEvent, normalize, type PayloadContext } from '../../domain/logs/normalize';
+import { CONFIGURED_PARSERS, type ConfiguredParser, parseLine } from '../../domain/logs/parsers';
+import { type AlertRequest, applyRules, compileRules, type RuleEffects } from '../../domain/logs/rules';
 import { Metrics } from '../../layers/instrumentation/metrics';
 import type { MetricsApi } from '../../layers/instrumentation/types';
+import { AlertPublisher, alertDetail, alertLabels, fingerprintOf } from '../shared/alert-publisher';
 import { bundledConfig } from '../shared/bundled-config';
-import { AlertPublisher, alertDetail, alertLabels, fingerprintOf } from './alerts';
-import type { LogAggregatorConfig, LogSource } from './config';
 import { type DeadLetter, DeadLetterQueue } from './dead-letter';
-import { decodePayload, isLogEvent, type LogEvent, rawData } from './decode';
-import { type MetricRecorder, metricsApiRecorder } from './emf';
-import { defaultServiceOf, type NormalizedEvent, normalize, type PayloadContext } from './normalize';
-import { CONFIGURED_PARSERS, type ConfiguredParser, parseLine } from './parsers';
-import { type AlertRequest, applyRules, compileRules, type RuleEffects } from './rules';
 
-export type { AlertDetail } from './alerts';
-export type { LogAggregatorConfig, LogSource, LookupTables, ProcessingRule } from './config';
+export type { LogAggregatorConfig, LogSource, LookupTables, ProcessingRule } from '../../domain/logs/config';
+export type { EventSource, NormalizedEvent } from '../../domain/logs/normalize';
+export type { AlertDetail } from '../shared/alert-publisher';
 export type { DeadLetter } from './dead-letter';
-export type { EventSource, NormalizedEvent } from './normalize';
 
 /** Receives the lines to write (forwarded events, then EMF), once per invocation. */
 export type LineSink = (lines: readonly string[]) => void;

@@ -7,11 +7,11 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSEvent } from 'aws-lambda';
-import { pagerDutyEvent } from '../alerting/shared/messages';
-import { SecretCache } from '../alerting/shared/secrets';
-import { type PostDeps, postJson, type RetryOptions } from '../notify-slack/http';
+import { pagerDutyEvent } from '../../domain/routing/messages';
 import { notificationOf } from '../notify-slack/index';
 import { bundledConfig } from '../shared/bundled-config';
+import { type PostDeps, postJson, type RetryOptions } from '../shared/http';
+import { SecretCache } from '../shared/secrets';
 
 export const PAGERDUTY_DEFAULT_ENDPOINT = 'https://events.pagerduty.com';
 export const PAGERDUTY_ENQUEUE_PATH = '/v2/enqueue';

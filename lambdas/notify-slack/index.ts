@@ -6,11 +6,11 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSEvent } from 'aws-lambda';
-import { slackMessage } from '../alerting/shared/messages';
-import { SecretCache } from '../alerting/shared/secrets';
-import type { Notification } from '../alerting/shared/types';
+import type { Notification } from '../../domain/contracts/alert';
+import { slackMessage } from '../../domain/routing/messages';
 import { bundledConfig } from '../shared/bundled-config';
-import { type PostDeps, postJson, type RetryOptions } from './http';
+import { type PostDeps, postJson, type RetryOptions } from '../shared/http';
+import { SecretCache } from '../shared/secrets';
 
 /** The notifier's bundled configuration (from `alerting.channels.slack`). */
 export interface SlackNotifierConfig {

@@ -7,7 +7,7 @@
  * Lambda retries the delivery (at least once: a retried delivery may index an event twice).
  */
 import { type _Record, FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
-import { decodePayload, isLogEvent } from '../log-aggregator/decode';
+import { decodePayload, isLogEvent } from '../../domain/logs/decode';
 
 /** PutRecordBatch takes at most 500 records and 4 MiB per call. */
 export const MAX_RECORDS_PER_BATCH = 500;

@@ -13,13 +13,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Outcome } from '../../domain/routing/decide';
+import { IntakeError, parseEvent } from '../../domain/routing/intake';
+import { compileRouter, type RouterConfig } from '../../domain/routing/routing';
 import { Metrics } from '../../layers/instrumentation/metrics';
 import type { Counter, MetricsApi } from '../../layers/instrumentation/types';
-import { compileRouter, type RouterConfig } from '../alerting/shared/routing';
-import { AlertStore } from '../alerting/shared/state';
+import { AlertStore } from '../shared/alert-store';
 import { bundledConfig } from '../shared/bundled-config';
-import type { Outcome } from './decide';
-import { IntakeError, parseEvent } from './intake';
 import { type RouteResult, Router } from './router';
 
 /** Counted per event, label `outcome` (paged, grouped, silenced, ..., dead_lettered, failed). */

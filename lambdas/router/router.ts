@@ -10,11 +10,11 @@
 import { randomUUID } from 'node:crypto';
 import { type SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SNSClient } from '@aws-sdk/client-sns';
-import { dispatch } from '../alerting/shared/dispatch';
-import { type CompiledRouter, groupKeyOf } from '../alerting/shared/routing';
-import type { AlertStore } from '../alerting/shared/state';
-import { type Alert, executionName } from '../alerting/shared/types';
-import { type Decision, decide, escalationInput, type Outcome } from './decide';
+import { type Alert, executionName } from '../../domain/contracts/alert';
+import { type Decision, decide, escalationInput, type Outcome } from '../../domain/routing/decide';
+import { type CompiledRouter, groupKeyOf } from '../../domain/routing/routing';
+import type { AlertStore } from '../shared/alert-store';
+import { dispatch } from '../shared/dispatch';
 
 /** Longer than one StartExecution call with retries, shorter than the router's timeout. */
 export const START_LEASE_MS = 15_000;

@@ -7,16 +7,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
 import { getHeapStatistics } from 'node:v8';
-import {
-  DURATION_HINT,
-  PERCENT_HINT,
-  parseDuration,
-  parsePercent,
-  parseSize,
-  SIZE_HINT,
-} from '../../lib/config/durations';
 import { catalogCounter, catalogHistogram } from './private/catalog-instruments';
 import type { Counter, Histogram, LoggerApi, MetricsApi, TracerApi } from './types';
+import { DURATION_HINT, PERCENT_HINT, parseDuration, parsePercent, parseSize, SIZE_HINT } from './units';
 
 /** The seed's threshold names: also the `threshold` label and the span annotation suffix. */
 export const THRESHOLD_NAMES = ['slow_operation', 'memory_spike', 'high_cpu', 'io_bottleneck'] as const;

@@ -2,7 +2,7 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { TABLE_KEYS } from '../../lambdas/alerting/shared/state';
+import { TABLE_KEYS } from '../../domain/contracts/alert-state';
 
 export interface AlertStateTableProps {
   /** Encrypts the table (customer-managed KMS key). */

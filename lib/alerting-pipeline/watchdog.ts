@@ -11,7 +11,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { parseDuration } from '../config/durations';
+import { parseDuration } from '../../layers/instrumentation/units';
 import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';
 
 /** The metric the router emits once per heartbeat it receives (labels: service, environment). */

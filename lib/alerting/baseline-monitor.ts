@@ -12,12 +12,12 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { ResolvedConfig } from '../../domain/config';
+import { compileAlerting } from '../../domain/rules/alarms';
+import { performanceAlerts } from '../../domain/rules/baselines';
 import type { BaselineMonitorConfig, BaselineTarget } from '../../lambdas/baseline';
-import type { ResolvedConfig } from '../config';
-import { parseDuration } from '../config/durations';
+import { parseDuration } from '../../layers/instrumentation/units';
 import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';
-import { compileAlerting } from './alarms';
-import { performanceAlerts } from './baselines';
 
 /** GetMetricData over 7 days of hourly data for a few baselines takes seconds; this leaves room for pagination. */
 export const BASELINE_TIMEOUT = Duration.minutes(2);

@@ -1,5 +1,46 @@
-export { AlertAlarms, type AlertAlarmsProps, alarmProperties, compileAlerting } from './alarms';
-export { BaselineMonitor, type BaselineMonitorProps, baselineMonitorConfig } from './baseline-monitor';
+export {
+  type BaselineSetting,
+  baselineSettingSchema,
+  rulePeriodSchema,
+  splitBaselines,
+} from '../../domain/config/alerting';
+export {
+  type AlarmMetadata,
+  type AlarmSpec,
+  type Comparison,
+  decodeAlarmDescription,
+  encodeAlarmDescription,
+  MAX_ALARM_DESCRIPTION_LENGTH,
+  type MetricRef,
+  type Statistic,
+  type TreatMissingData,
+} from '../../domain/contracts/alarm-spec';
+export { SEVERITIES, type Severity } from '../../domain/contracts/severity';
+export {
+  type AlarmState,
+  type AnomalyBand,
+  type Datapoint,
+  type Evaluation,
+  evaluateAt,
+  type Replay,
+  replay,
+  type Transition,
+} from '../../domain/evaluator/evaluator';
+export { ingestEmf, MetricStore, type Observation } from '../../domain/evaluator/store';
+export {
+  type AnomalyCondition,
+  type ChangeCondition,
+  type Comparator,
+  type Condition,
+  type Expr,
+  parseCondition,
+  printCondition,
+  printExpr,
+  RuleSyntaxError,
+  type StatName,
+  type ThresholdCondition,
+} from '../../domain/languages/rule-language';
+export { type AlarmSource, type AlertingOptions, compileAlerting } from '../../domain/rules/alarms';
 export {
   ANOMALY_EVALUATION_PERIODS,
   ANOMALY_PERIOD_SECONDS,
@@ -11,7 +52,7 @@ export {
   performanceAlerts,
   REGRESSION_EVALUATION_PERIODS,
   REGRESSION_PERIOD_SECONDS,
-} from './baselines';
+} from '../../domain/rules/baselines';
 export {
   type AlertRuleInput,
   type CompileContext,
@@ -25,52 +66,23 @@ export {
   type MetricInfo,
   REALTIME_PERIOD_SECONDS,
   type RealtimeAlertInput,
-} from './compile';
-export { type BaselineSetting, baselineSettingSchema, rulePeriodSchema, splitBaselines } from './config';
+} from '../../domain/rules/compile';
 export {
-  type AlarmState,
-  type AnomalyBand,
-  type Datapoint,
-  type Evaluation,
-  evaluateAt,
-  type Replay,
-  replay,
-  type Transition,
-} from './evaluator';
-export { ingestEmf, MetricStore, type Observation } from './evaluator-store';
-export { ALARM_LIMITS, AlertRuleError, checkAlarmSpec, EXPRESSION_FUNCTIONS, isValidPeriod } from './limits';
-export { promqlToRule, SEED_NAMES, type SeedName } from './names';
-export {
-  type AnomalyCondition,
-  type ChangeCondition,
-  type Comparator,
-  type Condition,
-  type Expr,
-  parseCondition,
-  printCondition,
-  printExpr,
-  RuleSyntaxError,
-  type StatName,
-  type ThresholdCondition,
-} from './rule-language';
-export { testRulesCommand, testRulesFile } from './rule-tests';
+  ALARM_LIMITS,
+  AlertRuleError,
+  checkAlarmSpec,
+  EXPRESSION_FUNCTIONS,
+  isValidPeriod,
+} from '../../domain/rules/limits';
+export { promqlToRule, SEED_NAMES, type SeedName } from '../../domain/rules/names';
+export { loadRuleTestFile, validateRuleTestFile } from '../../domain/rules/rule-test-file';
 export {
   BURN_RATE_WINDOWS,
   type CompiledSlo,
   type CompositeAlarmSpec,
   compileSlo,
-  errorBudgetWidgets,
   sliSeries,
-} from './slo';
-export {
-  type AlarmMetadata,
-  type AlarmSpec,
-  type Comparison,
-  decodeAlarmDescription,
-  encodeAlarmDescription,
-  MAX_ALARM_DESCRIPTION_LENGTH,
-  type MetricRef,
-  type Severity,
-  type Statistic,
-  type TreatMissingData,
-} from './spec';
+} from '../../domain/rules/slo';
+export { AlertAlarms, type AlertAlarmsProps, alarmProperties } from './alarms';
+export { BaselineMonitor, type BaselineMonitorProps, baselineMonitorConfig } from './baseline-monitor';
+export { errorBudgetWidgets } from './slo-widgets';

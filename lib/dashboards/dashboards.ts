@@ -1,8 +1,13 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import { type CompiledDashboard, type CompiledPanel, compileDashboards, type DashboardsConfig } from './model';
-import type { MetricDefinitions, TranslatedQuery } from './translate';
+import {
+  type CompiledDashboard,
+  type CompiledPanel,
+  compileDashboards,
+  type DashboardsConfig,
+} from '../../domain/dashboards/model';
+import type { MetricDefinitions, TranslatedQuery } from '../../domain/dashboards/translate';
 
 /** Alarms one alarm status widget shows. */
 export const MAX_ALARMS_PER_STATUS_WIDGET = 100;

@@ -1,10 +1,5 @@
-export { DEFAULT_CONFIG_FILE, loadConfig } from '../config/load';
-export {
-  MAX_ALARMS_PER_STATUS_WIDGET,
-  ObservabilityDashboards,
-  type ObservabilityDashboardsProps,
-} from './dashboards';
-export { DEFAULT_OUT_DIR, grafanaExportCommand } from './export-command';
+export { DEFAULT_OUT_DIR, grafanaExportCommand } from '../../cli/grafana-export';
+export { DEFAULT_CONFIG_FILE, loadConfig } from '../../domain/config/load';
 export {
   DATASOURCE_VARIABLE,
   GRAFANA_SCHEMA_VERSION,
@@ -14,17 +9,7 @@ export {
   type GrafanaPanel,
   grafanaUid,
   toGrafanaDashboard,
-} from './grafana';
-export {
-  DEFAULT_SLOW_OPERATION_MS,
-  InsightsQueries,
-  type InsightsQueriesConfig,
-  type InsightsQueriesProps,
-  LOG_FIELDS,
-  type SavedQuery,
-  savedQueries,
-  TRACE_ID_PLACEHOLDER,
-} from './insights-queries';
+} from '../../domain/dashboards/grafana';
 export {
   type CompiledDashboard,
   type CompiledPanel,
@@ -38,9 +23,8 @@ export {
   dashboardName,
   type PanelType,
   REALTIME_PERIOD_SECONDS,
-} from './model';
-export { type PromNode, PromQLError, parsePromQL, printPromQL } from './promql';
-export { REALTIME_METRICS, type RealtimeMetricName } from './realtime';
+} from '../../domain/dashboards/model';
+export { REALTIME_METRICS, type RealtimeMetricName } from '../../domain/dashboards/realtime';
 export {
   IdAllocator,
   MAX_EXPRESSION_LENGTH,
@@ -53,4 +37,20 @@ export {
   TranslateError,
   type TranslateOptions,
   translatePromQL,
-} from './translate';
+} from '../../domain/dashboards/translate';
+export { type PromNode, PromQLError, parsePromQL, printPromQL } from '../../domain/languages/promql';
+export {
+  MAX_ALARMS_PER_STATUS_WIDGET,
+  ObservabilityDashboards,
+  type ObservabilityDashboardsProps,
+} from './dashboards';
+export {
+  DEFAULT_SLOW_OPERATION_MS,
+  InsightsQueries,
+  type InsightsQueriesConfig,
+  type InsightsQueriesProps,
+  LOG_FIELDS,
+  type SavedQuery,
+  savedQueries,
+  TRACE_ID_PLACEHOLDER,
+} from './insights-queries';

@@ -4,16 +4,14 @@
  * event (routing_key, event_action, dedup_key, and payload summary / source / severity to trigger).
  * Each returns the problems found, empty when the body is valid.
  */
+import { isRecord } from '../../domain/records';
+
 const SLACK_BLOCK_TYPES = new Set(['header', 'section', 'context', 'actions', 'divider']);
 const PD_ACTIONS = new Set(['trigger', 'acknowledge', 'resolve']);
 const PD_SEVERITIES = new Set(['critical', 'error', 'warning', 'info']);
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 function textObject(value: unknown, where: string, max: number, errors: string[], plainOnly = false): void {
-  if (!isObject(value) || (value.type !== 'plain_text' && value.type !== 'mrkdwn')) {
+  if (!isRecord(value) || (value.type !== 'plain_text' && value.type !== 'mrkdwn')) {
     errors.push(`${where}: not a text object`);
     return;
   }
@@ -25,13 +23,13 @@ function textObject(value: unknown, where: string, max: number, errors: string[]
 /** Problems with a Slack incoming-webhook body (empty when valid). */
 export function validateSlackMessage(body: unknown): string[] {
   const errors: string[] = [];
-  if (!isObject(body)) return ['body: not a JSON object'];
+  if (!isRecord(body)) return ['body: not a JSON object'];
   if (typeof body.text !== 'string' || body.text === '') errors.push('text: missing fallback text');
   if (!Array.isArray(body.blocks) || body.blocks.length === 0) return [...errors, 'blocks: missing'];
   if (body.blocks.length > 50) errors.push(`blocks: ${body.blocks.length} > 50`);
   for (const [i, block] of (body.blocks as unknown[]).entries()) {
     const at = `blocks[${i}]`;
-    if (!isObject(block) || !SLACK_BLOCK_TYPES.has(block.type as string)) {
+    if (!isRecord(block) || !SLACK_BLOCK_TYPES.has(block.type as string)) {
       errors.push(`${at}: unknown block type`);
       continue;
     }
@@ -54,7 +52,7 @@ export function validateSlackMessage(body: unknown): string[] {
         errors.push(`${at}.elements: not 1..25 elements`);
       } else {
         for (const [j, e] of (block.elements as unknown[]).entries()) {
-          if (!isObject(e) || e.type !== 'button') {
+          if (!isRecord(e) || e.type !== 'button') {
             errors.push(`${at}.elements[${j}]: not a button`);
             continue;
           }
@@ -77,7 +75,7 @@ export function validateSlackMessage(body: unknown): string[] {
 /** Problems with a PagerDuty Events API v2 body (empty when valid). */
 export function validatePagerDutyEvent(body: unknown): string[] {
   const errors: string[] = [];
-  if (!isObject(body)) return ['body: not a JSON object'];
+  if (!isRecord(body)) return ['body: not a JSON object'];
   if (typeof body.routing_key !== 'string' || body.routing_key === '') errors.push('routing_key: missing');
   if (!PD_ACTIONS.has(body.event_action as string)) errors.push(`event_action: '${String(body.event_action)}'`);
   if (body.dedup_key !== undefined && (typeof body.dedup_key !== 'string' || body.dedup_key.length > 255)) {
@@ -89,20 +87,20 @@ export function validatePagerDutyEvent(body: unknown): string[] {
     return errors;
   }
   const p = body.payload;
-  if (!isObject(p)) return [...errors, 'payload: required to trigger'];
+  if (!isRecord(p)) return [...errors, 'payload: required to trigger'];
   if (typeof p.summary !== 'string' || p.summary === '' || p.summary.length > 1024)
     errors.push('payload.summary: not 1..1024 characters');
   if (typeof p.source !== 'string' || p.source === '') errors.push('payload.source: missing');
   if (!PD_SEVERITIES.has(p.severity as string)) errors.push(`payload.severity: '${String(p.severity)}'`);
   if (p.timestamp !== undefined && Number.isNaN(Date.parse(String(p.timestamp))))
     errors.push('payload.timestamp: not ISO 8601');
-  if (p.custom_details !== undefined && !isObject(p.custom_details))
+  if (p.custom_details !== undefined && !isRecord(p.custom_details))
     errors.push('payload.custom_details: not an object');
   if (body.links !== undefined) {
     if (!Array.isArray(body.links)) errors.push('links: not a list');
     else
       for (const l of body.links)
-        if (!isObject(l) || typeof l.href !== 'string') errors.push('links: entry without href');
+        if (!isRecord(l) || typeof l.href !== 'string') errors.push('links: entry without href');
   }
   return errors;
 }

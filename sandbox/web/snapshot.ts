@@ -2,7 +2,7 @@
  * `GET /api/snapshot`: everything the sandbox page shows, read from the running sandbox in one
  * go (the page polls it every second). Dashboards are evaluated over the last hour.
  */
-import { matchesAll } from '../../lambdas/alerting/shared/silences';
+import { matchesAll } from '../../domain/routing/silences';
 import type { ClockSettings } from '../clock';
 import { type DashboardData, dashboardData } from '../dashboard-data';
 import type { JournalEntry, MatchableAlert, SandboxStats, SandboxView, TraceSummary } from '../types';

@@ -3,9 +3,9 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import { resolveConfig } from '../../domain/config';
+import { decodeAlarmDescription } from '../../domain/contracts/alarm-spec';
 import { AlertAlarms, type AlertAlarmsProps } from '../../lib/alerting/alarms';
-import { decodeAlarmDescription } from '../../lib/alerting/spec';
-import { resolveConfig } from '../../lib/config';
 import exampleConfig from '../../observability.config';
 import { resourcesOf } from './helpers';
 

@@ -5,8 +5,8 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { resolveConfig } from '../../domain/config';
 import { AlertPipeline, type AlertPipelineProps } from '../../lib/alerting-pipeline';
-import { resolveConfig } from '../../lib/config';
 import { nagFindings } from '../../lib/nag';
 import example from '../../observability.config';
 

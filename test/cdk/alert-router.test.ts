@@ -4,10 +4,10 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { routerConfigOf } from '../../lambdas/alerting/shared/routing';
+import { resolveConfig } from '../../domain/config';
+import { routerConfigOf } from '../../domain/routing/routing';
 import { AlertRouter } from '../../lib/alerting-pipeline/router';
 import { AlertStateTable } from '../../lib/alerting-pipeline/state-table';
-import { resolveConfig } from '../../lib/config';
 import { nagFindings } from '../../lib/nag';
 import config from '../../observability.config';
 

@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { type ResolvedConfig, resolveConfig } from '../../lib/config';
+import { type ResolvedConfig, resolveConfig } from '../../domain/config';
 import { ObservabilityDashboards, type ObservabilityDashboardsProps } from '../../lib/dashboards';
 import example from '../../observability.config';
 

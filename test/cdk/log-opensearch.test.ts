@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import fc from 'fast-check';
-import { deepMerge, type ObservabilityConfig, resolveConfig } from '../../lib/config';
+import { deepMerge, type ObservabilityConfig, resolveConfig } from '../../domain/config';
 import { defaultDomainName, LogOpenSearch, type LogOpenSearchProps } from '../../lib/log-opensearch';
 import { nagFindings } from '../../lib/nag';
 import { MaifObservabilityStack } from '../../lib/stack';

@@ -1,11 +1,12 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { resolveConfig } from '../../domain/config';
+import { decodeAlarmDescription } from '../../domain/contracts/alarm-spec';
+import { replay } from '../../domain/evaluator/evaluator';
+import { compileContext } from '../../domain/rules/compile';
+import { compileSlo } from '../../domain/rules/slo';
 import { AlertAlarms } from '../../lib/alerting/alarms';
-import { compileContext } from '../../lib/alerting/compile';
-import { replay } from '../../lib/alerting/evaluator';
-import { compileSlo, errorBudgetWidgets } from '../../lib/alerting/slo';
-import { decodeAlarmDescription } from '../../lib/alerting/spec';
-import { resolveConfig } from '../../lib/config';
+import { errorBudgetWidgets } from '../../lib/alerting/slo-widgets';
 import exampleConfig from '../../observability.config';
 import { errorBurstStore } from '../private/error-burst';
 import { resourcesOf } from './helpers';

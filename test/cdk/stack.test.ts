@@ -1,7 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { resolveConfig } from '../../lib/config';
+import { resolveConfig } from '../../domain/config';
 import { nagFindings } from '../../lib/nag';
 import { MaifObservabilityStack } from '../../lib/stack';
 import config from '../../observability.config';

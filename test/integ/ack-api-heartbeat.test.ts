@@ -3,8 +3,8 @@
  * endpoint), and the router's intake reads what was put as a heartbeat alert.
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { parseEvent } from '../../domain/routing/intake';
 import { createHandler } from '../../lambdas/heartbeat';
-import { parseEvent } from '../../lambdas/router/intake';
 import { AwsJsonLoopback, LOOPBACK_CREDENTIALS } from '../private/aws-json-loopback';
 
 const AT = new Date('2026-03-01T12:00:00Z');

@@ -4,12 +4,12 @@
  */
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { Alert, Notification } from '../../domain/contracts/alert';
+import { ackUrl, silenceUrl } from '../../domain/routing/links';
 import { createHandler } from '../../lambdas/ack-api';
 import type { FunctionUrlEvent } from '../../lambdas/ack-api/http';
-import { ackUrl, silenceUrl } from '../../lambdas/alerting/shared/links';
-import { AlertStore } from '../../lambdas/alerting/shared/state';
-import type { Alert, Notification } from '../../lambdas/alerting/shared/types';
-import { CALLER_ARN, CREDENTIALS, type Fauxqs, REGION, startDynalite, startFauxqs } from '../private/j3-alert-standins';
+import { AlertStore } from '../../lambdas/shared/alert-store';
+import { CALLER_ARN, CREDENTIALS, type Fauxqs, REGION, startDynalite, startFauxqs } from '../private/ack-api-standins';
 
 const KEY = 'test-link-key-0123456789abcdef';
 const BASE = 'https://abc.lambda-url.eu-west-1.on.aws/';

@@ -1,12 +1,12 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { dispatch } from '../../lambdas/alerting/shared/dispatch';
-import { AlertStore } from '../../lambdas/alerting/shared/state';
-import type { Alert, EscalationInput, Notification } from '../../lambdas/alerting/shared/types';
+import type { Alert, EscalationInput, Notification } from '../../domain/contracts/alert';
 import { createHandler, type EscalationTask } from '../../lambdas/escalation/index';
+import { AlertStore } from '../../lambdas/shared/alert-store';
+import { dispatch } from '../../lambdas/shared/dispatch';
 import { ESCALATION_STATES as S, TASK_RETRY } from '../../lib/alerting-pipeline/escalation';
+import { CREDENTIALS, type Fauxqs, REGION, startDynalite, startFauxqs } from '../private/ack-api-standins';
 import { escalationStack, firingAlert } from '../private/escalation-stack';
-import { CREDENTIALS, type Fauxqs, REGION, startDynalite, startFauxqs } from '../private/j3-alert-standins';
 import { type EventLog, enteredStates, lambdaInvoke, onlyDefinition, runLocal } from '../private/local-sfn';
 
 const TABLE = 'maif-alerts';

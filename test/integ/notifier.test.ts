@@ -1,10 +1,10 @@
 import type { SNSEvent } from 'aws-lambda';
 import fc from 'fast-check';
-import { SecretCache } from '../../lambdas/alerting/shared/secrets';
-import type { Notification, NotificationKind } from '../../lambdas/alerting/shared/types';
+import type { Notification, NotificationKind } from '../../domain/contracts/alert';
 import { createHandler as createPagerDuty } from '../../lambdas/notify-pagerduty/index';
-import { backoffMs, isRetryableStatus } from '../../lambdas/notify-slack/http';
 import { createHandler as createSlack } from '../../lambdas/notify-slack/index';
+import { backoffMs, isRetryableStatus } from '../../lambdas/shared/http';
+import { SecretCache } from '../../lambdas/shared/secrets';
 import { Receiver, startSecrets } from '../private/receivers';
 
 const FAST_RETRY = { attempts: 4, baseDelayMs: 1, maxDelayMs: 2 } as const;

@@ -2,8 +2,9 @@
  * AlertStore against dynalite: every transition is a conditional write, so of N concurrent
  * callers exactly one wins.
  */
-import { AlertStore } from '../../lambdas/alerting/shared/state';
-import type { Alert } from '../../lambdas/alerting/shared/types';
+
+import type { Alert } from '../../domain/contracts/alert';
+import { AlertStore } from '../../lambdas/shared/alert-store';
 import { type Dynalite, startDynalite } from '../private/dynalite';
 
 const T0 = Date.parse('2026-11-24T10:00:00Z');

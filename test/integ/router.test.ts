@@ -7,15 +7,15 @@
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { dispatch } from '../../lambdas/alerting/shared/dispatch';
-import { routerConfigOf } from '../../lambdas/alerting/shared/routing';
-import { AlertStore } from '../../lambdas/alerting/shared/state';
-import type { EscalationInput, Notification } from '../../lambdas/alerting/shared/types';
+import { resolveConfig } from '../../domain/config';
+import { encodeAlarmDescription } from '../../domain/contracts/alarm-spec';
+import type { EscalationInput, Notification } from '../../domain/contracts/alert';
+import { fingerprintOf } from '../../domain/routing/intake';
+import { routerConfigOf } from '../../domain/routing/routing';
 import { createHandler, ROUTER_METRIC } from '../../lambdas/router';
-import { fingerprintOf } from '../../lambdas/router/intake';
+import { AlertStore } from '../../lambdas/shared/alert-store';
+import { dispatch } from '../../lambdas/shared/dispatch';
 import { Metrics } from '../../layers/instrumentation/metrics';
-import { encodeAlarmDescription } from '../../lib/alerting/spec';
-import { resolveConfig } from '../../lib/config';
 import config from '../../observability.config';
 import { DYNALITE_CREDENTIALS, DYNALITE_REGION, type Dynalite, startDynalite } from '../private/dynalite';
 import {
@@ -23,7 +23,7 @@ import {
   type StepFunctionsStandIn,
   startRouterFauxqs,
   startStepFunctions,
-} from '../private/j1-router-standins';
+} from '../private/router-standins';
 
 const region = DYNALITE_REGION;
 const credentials = DYNALITE_CREDENTIALS;

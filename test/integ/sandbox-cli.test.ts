@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { parseSandboxArgs } from '../../sandbox/command';
+import { parseSandboxArgs } from '../../cli/sandbox';
 
 const ROOT = resolve(__dirname, '../..');
 const CLI = join(ROOT, 'bin', 'maif-obs.js');

@@ -3,10 +3,11 @@
  * worker-thread execution environments on a simulated clock that starts a year before today. The
  * X-Ray daemon is the tests' UDP listener; the log streams are what `onLogLine` receives.
  */
-import { compileAlerting } from '../../lib/alerting/alarms';
-import { highResolutionMetrics } from '../../lib/alerting/compile';
-import { ingestEmf } from '../../lib/alerting/evaluator-store';
-import { loadConfig } from '../../lib/config/load';
+
+import { loadConfig } from '../../domain/config/load';
+import { ingestEmf } from '../../domain/evaluator/store';
+import { compileAlerting } from '../../domain/rules/alarms';
+import { highResolutionMetrics } from '../../domain/rules/compile';
 import { INSTRUMENTATION_ENV } from '../../lib/instrument-function';
 import { type ClockSettings, SimClock } from '../../sandbox/clock';
 import { DEMO_FUNCTIONS, type InvokeResult, LocalLambda, type LogLineEvent } from '../../sandbox/runtime/lambda';

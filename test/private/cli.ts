@@ -1,10 +1,10 @@
 /** Runs `maif-obs` in process (the commands themselves) or as a child process (the real command line). */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import type * as Cli from '../../bin/maif-obs';
+import type * as Cli from '../../cli/index';
 
 // jest would resolve '../../bin/maif-obs' to the .js launcher: name the TypeScript module.
-const maifObs: typeof Cli = require('../../bin/maif-obs.ts');
+const maifObs: typeof Cli = require('../../cli/index.ts');
 
 /** The command table, for tests of what is registered. */
 export const COMMANDS = maifObs.COMMANDS;

@@ -5,7 +5,7 @@
  * local CloudWatch Logs delivers with). Used by the log aggregator's tests and its benchmark.
  */
 import { gzipSync } from 'node:zlib';
-import type { CloudWatchLogsEvent, LogEvent, LogsPayload } from '../../lambdas/log-aggregator/decode';
+import type { CloudWatchLogsEvent, LogEvent, LogsPayload } from '../../domain/logs/decode';
 import { encodePayload, eventId } from '../../sandbox/cloudwatch-logs';
 
 export { encodePayload };

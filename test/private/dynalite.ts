@@ -4,7 +4,7 @@
  * DynamoDB emulator; dynalite does not check credentials, so clients may sign with any.
  */
 
-import { TABLE_KEYS } from '../../lambdas/alerting/shared/state';
+import { TABLE_KEYS } from '../../domain/contracts/alert-state';
 import { DEFAULT_DYNAMODB_REGION, type DynaliteTable, startTable } from '../../sandbox/emulators/dynamodb';
 import { EMULATOR_CREDENTIALS } from '../../sandbox/emulators/loopback';
 

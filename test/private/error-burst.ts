@@ -1,5 +1,5 @@
 /** A burst of errors amid steady traffic, for replaying how alarms fire and clear. */
-import { MetricStore } from '../../lib/alerting/evaluator-store';
+import { MetricStore } from '../../domain/evaluator/store';
 
 export interface ErrorBurst {
   readonly namespace: string;

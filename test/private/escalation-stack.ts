@@ -4,8 +4,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type { AlertStore } from '../../lambdas/alerting/shared/state';
-import type { Alert } from '../../lambdas/alerting/shared/types';
+import type { Alert } from '../../domain/contracts/alert';
+import type { AlertStore } from '../../lambdas/shared/alert-store';
 import { NotificationChannels } from '../../lib/alerting-pipeline/channels';
 import { Escalation } from '../../lib/alerting-pipeline/escalation';
 

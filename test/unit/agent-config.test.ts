@@ -7,15 +7,15 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import fc from 'fast-check';
-import { createHandler } from '../../lambdas/log-aggregator';
-import { resolveConfig } from '../../lib/config';
+import { resolveConfig } from '../../domain/config';
 import {
   type AgentConfig,
   agentConfig,
   aggregatorSources,
   type HostLogSource,
   hostLogGroupName,
-} from '../../lib/host-logs/agent-config';
+} from '../../domain/logs/agent-config';
+import { createHandler } from '../../lambdas/log-aggregator';
 import { LogAggregation } from '../../lib/log-aggregation';
 import config from '../../observability.config';
 import schema from '../fixtures/cloudwatch-agent-schema.json';

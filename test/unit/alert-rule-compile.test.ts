@@ -1,5 +1,14 @@
 import fc from 'fast-check';
-import { compileBaselines, performanceAlerts } from '../../lib/alerting/baselines';
+import { resolveConfig } from '../../domain/config';
+import { splitBaselines } from '../../domain/config/alerting';
+import {
+  type AlarmMetadata,
+  decodeAlarmDescription,
+  encodeAlarmDescription,
+  MAX_ALARM_DESCRIPTION_LENGTH,
+} from '../../domain/contracts/alarm-spec';
+import { replay } from '../../domain/evaluator/evaluator';
+import { compileBaselines, performanceAlerts } from '../../domain/rules/baselines';
 import {
   type AlertRuleInput,
   type CompileContext,
@@ -8,17 +17,8 @@ import {
   compileRule,
   highResolutionMetrics,
   numberText,
-} from '../../lib/alerting/compile';
-import { splitBaselines } from '../../lib/alerting/config';
-import { replay } from '../../lib/alerting/evaluator';
-import { AlertRuleError, expressionOutsideSubset } from '../../lib/alerting/limits';
-import {
-  type AlarmMetadata,
-  decodeAlarmDescription,
-  encodeAlarmDescription,
-  MAX_ALARM_DESCRIPTION_LENGTH,
-} from '../../lib/alerting/spec';
-import { resolveConfig } from '../../lib/config';
+} from '../../domain/rules/compile';
+import { AlertRuleError, expressionOutsideSubset } from '../../domain/rules/limits';
 import exampleConfig from '../../observability.config';
 import { errorBurstStore } from '../private/error-burst';
 

@@ -8,7 +8,7 @@ import {
   type SeriesExpr,
   type StatName,
   type ThresholdUnit,
-} from '../../lib/alerting/rule-language';
+} from '../../domain/languages/rule-language';
 
 /** The AST without source positions, to compare a parse with its generator. */
 function strip(value: unknown): unknown {

@@ -3,17 +3,11 @@
  * (as an AWS_IAM Function URL does), with the alert state in dynalite.
  */
 import fc from 'fast-check';
-import type { CliContext } from '../../bin/maif-obs';
+import { ackCommand, createAlertCommands, formatMatcher, parseMatcher, windowOf } from '../../cli/alerts';
+import type { CliContext } from '../../cli/index';
 import { createHandler } from '../../lambdas/ack-api';
-import { AlertStore } from '../../lambdas/alerting/shared/state';
-import {
-  ackCommand,
-  createAlertCommands,
-  formatMatcher,
-  parseMatcher,
-  windowOf,
-} from '../../lib/alerting-pipeline/alerts-command';
-import { CALLER_ARN, CREDENTIALS, REGION, serveFunctionUrl, startDynalite } from '../private/j3-alert-standins';
+import { AlertStore } from '../../lambdas/shared/alert-store';
+import { CALLER_ARN, CREDENTIALS, REGION, serveFunctionUrl, startDynalite } from '../private/ack-api-standins';
 
 let store: AlertStore;
 let server: Awaited<ReturnType<typeof serveFunctionUrl>>;

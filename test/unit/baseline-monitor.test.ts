@@ -1,7 +1,7 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { ingestEmf } from '../../domain/evaluator/store';
 import { type BaselineMonitorConfig, createHandler, median } from '../../lambdas/baseline';
-import { ingestEmf } from '../../lib/alerting/evaluator-store';
 import { AwsJsonLoopback, LOOPBACK_CREDENTIALS, type LoopbackHandler } from '../private/aws-json-loopback';
 
 const GET = 'GraniteServiceVersion20100801.GetMetricData';

@@ -8,7 +8,7 @@ import {
   parsePercent,
   parseRetention,
   parseSize,
-} from '../../lib/config/durations';
+} from '../../layers/instrumentation/units';
 
 const DURATION_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;
 const SIZE_BYTES = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3, TB: 1024 ** 4 } as const;

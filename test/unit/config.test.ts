@@ -1,7 +1,7 @@
 import fc from 'fast-check';
+import { ConfigError, deepMerge, defineConfig, type ObservabilityConfig, resolveConfig } from '../../domain/config';
+import type { LogAggregatorConfig } from '../../domain/logs/config';
 import type { HealthProbeConfig } from '../../lambdas/health-probe';
-import type { LogAggregatorConfig } from '../../lambdas/log-aggregator/config';
-import { ConfigError, deepMerge, defineConfig, type ObservabilityConfig, resolveConfig } from '../../lib/config';
 import example from '../../observability.config';
 
 /** The smallest valid configuration; each test adds the one fault it is about. */

@@ -1,18 +1,18 @@
 import { join } from 'node:path';
-import { TCP_STATES } from '../../layers/instrumentation/private/proc-parse';
 import {
   APPLICATION_METRICS,
   BUSINESS_METRICS,
   type ObservabilityConfig,
   resolveConfig,
   SYSTEM_METRICS,
-} from '../../lib/config';
-import { loadConfig } from '../../lib/config/load';
-import { metricsMonthlyUsd } from '../../lib/doctor/cost';
-import { runDoctor } from '../../lib/doctor/doctor';
-import { emittedMetrics } from '../../lib/doctor/emitted';
-import { FINDING_IDS, type Finding } from '../../lib/doctor/findings';
-import { alarmSubjects } from '../../lib/doctor/signals';
+} from '../../domain/config';
+import { loadConfig } from '../../domain/config/load';
+import { metricsMonthlyUsd } from '../../domain/doctor/cost';
+import { runDoctor } from '../../domain/doctor/doctor';
+import { emittedMetrics } from '../../domain/doctor/emitted';
+import { FINDING_IDS, type Finding } from '../../domain/doctor/findings';
+import { alarmSubjects } from '../../domain/doctor/signals';
+import { TCP_STATES } from '../../layers/instrumentation/private/proc-parse';
 import { cli, runMain } from '../private/cli';
 
 const ROOT = join(__dirname, '..', '..');

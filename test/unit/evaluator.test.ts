@@ -1,8 +1,8 @@
 import fc from 'fast-check';
+import type { AlarmSpec, MetricRef, TreatMissingData } from '../../domain/contracts/alarm-spec';
+import { decide, evaluateAt, replay } from '../../domain/evaluator/evaluator';
+import { ingestEmf, MetricStore, statistic } from '../../domain/evaluator/store';
 import { serializeEmf } from '../../layers/instrumentation/metrics/emf';
-import { decide, evaluateAt, replay } from '../../lib/alerting/evaluator';
-import { ingestEmf, MetricStore, statistic } from '../../lib/alerting/evaluator-store';
-import type { AlarmSpec, MetricRef, TreatMissingData } from '../../lib/alerting/spec';
 
 const MIN = 60_000;
 const DIMS = { service: 'maif', environment: 'test' } as const;

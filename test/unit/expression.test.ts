@@ -7,7 +7,7 @@ import {
   type Literal,
   parseExpression,
   printExpression,
-} from '../../lambdas/shared/expression';
+} from '../../domain/languages/expression';
 
 const KEYWORDS = new Set(['and', 'or', 'not', 'in', 'contains', 'exists', 'true', 'false', 'null']);
 const segment = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_-]{0,8}$/);

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
-import { type ResolvedConfig, resolveConfig } from '../../lib/config';
+import { type ResolvedConfig, resolveConfig } from '../../domain/config';
 import {
   GRAFANA_SCHEMA_VERSION,
   type GrafanaDashboard,
   grafanaUid,
   MAX_GRAFANA_UID_LENGTH,
   toGrafanaDashboard,
-} from '../../lib/dashboards/grafana';
-import { compileDashboards } from '../../lib/dashboards/model';
+} from '../../domain/dashboards/grafana';
+import { compileDashboards } from '../../domain/dashboards/model';
 import example from '../../observability.config';
 
 const prod = resolveConfig(example, 'prod');

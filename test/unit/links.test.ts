@@ -1,12 +1,5 @@
 import fc from 'fast-check';
-import {
-  ackUrl,
-  cachedLinkKey,
-  LINK_PATHS,
-  signParams,
-  silenceUrl,
-  verifyParams,
-} from '../../lambdas/alerting/shared/links';
+import { ackUrl, cachedLinkKey, LINK_PATHS, signParams, silenceUrl, verifyParams } from '../../domain/routing/links';
 
 const KEY = 'k'.repeat(32);
 const NOW = 1_800_000_000;

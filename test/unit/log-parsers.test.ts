@@ -8,7 +8,7 @@ import {
   parseSyslog5424,
   parseTextLine,
   splitLambdaPrefix,
-} from '../../lambdas/log-aggregator/parsers';
+} from '../../domain/logs/parsers';
 import { lambdaReportLine, lambdaTextLine } from '../private/cwl-payload';
 
 const NOW = Date.UTC(2024, 5, 15, 12, 0, 0);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { snsMessage } from '../../lambdas/alerting/shared/dispatch';
+import type { Alert, Notification, NotificationKind } from '../../domain/contracts/alert';
 import {
   emailSubject,
   emailText,
@@ -8,8 +8,8 @@ import {
   SLACK_LIMITS,
   slackEscape,
   slackMessage,
-} from '../../lambdas/alerting/shared/messages';
-import type { Alert, Notification, NotificationKind } from '../../lambdas/alerting/shared/types';
+} from '../../domain/routing/messages';
+import { snsMessage } from '../../lambdas/shared/dispatch';
 import { validatePagerDutyEvent, validateSlackMessage } from '../private/receivers';
 
 const ALERT: Alert = {

@@ -5,7 +5,7 @@ import {
   TranslateError,
   type TranslateOptions,
   translatePromQL,
-} from '../../lib/dashboards/translate';
+} from '../../domain/dashboards/translate';
 
 const options: TranslateOptions = {
   namespace: 'MAIF',

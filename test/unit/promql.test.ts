@@ -9,7 +9,7 @@ import {
   parsePromQL,
   printPromQL,
   type SelectorNode,
-} from '../../lib/dashboards/promql';
+} from '../../domain/languages/promql';
 
 /** The tree without source positions, for comparing a parse with a generated tree. */
 function strip(value: unknown): unknown {

@@ -1,4 +1,4 @@
-import { ConfigError, type ObservabilityConfig, resolveConfig } from '../../lib/config';
+import { ConfigError, type ObservabilityConfig, resolveConfig } from '../../domain/config';
 import example from '../../observability.config';
 
 /** The example configuration with its `alerting` section changed. */

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { fingerprintOf, IntakeError, parseEvent } from '../../lambdas/router/intake';
-import { encodeAlarmDescription } from '../../lib/alerting/spec';
+import { encodeAlarmDescription } from '../../domain/contracts/alarm-spec';
+import { fingerprintOf, IntakeError, parseEvent } from '../../domain/routing/intake';
 
 function alarmEvent(state: string, labels: Record<string, string> = { team: 'platform' }) {
   return {

@@ -1,9 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeAlarmDescription } from '../../lib/alerting/spec';
-import { routeCommand, routeDryRun, scheduleOf } from '../../lib/alerting-pipeline/route-command';
-import { resolveConfig } from '../../lib/config';
+import { routeCommand, routeDryRun, scheduleOf } from '../../cli/route';
+import { resolveConfig } from '../../domain/config';
+import { encodeAlarmDescription } from '../../domain/contracts/alarm-spec';
 import example from '../../observability.config';
 
 const alerting = resolveConfig(example, 'prod').alerting;

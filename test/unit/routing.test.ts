@@ -1,12 +1,12 @@
 import fc from 'fast-check';
-import { DEFAULT_BUSINESS_HOURS, isBusinessHours } from '../../lambdas/alerting/shared/calendar';
-import { decideGroup } from '../../lambdas/alerting/shared/grouping';
-import { inhibitedBy } from '../../lambdas/alerting/shared/inhibition';
-import { compileRouter, planRoute, type RouterConfig, routerConfigOf } from '../../lambdas/alerting/shared/routing';
-import { inMaintenance, matches, parseMatcher, silencedBy } from '../../lambdas/alerting/shared/silences';
-import type { Alert } from '../../lambdas/alerting/shared/types';
-import { decide } from '../../lambdas/router/decide';
-import { resolveConfig } from '../../lib/config';
+import { resolveConfig } from '../../domain/config';
+import type { Alert } from '../../domain/contracts/alert';
+import { DEFAULT_BUSINESS_HOURS, isBusinessHours } from '../../domain/routing/calendar';
+import { decide } from '../../domain/routing/decide';
+import { decideGroup } from '../../domain/routing/grouping';
+import { inhibitedBy } from '../../domain/routing/inhibition';
+import { compileRouter, planRoute, type RouterConfig, routerConfigOf } from '../../domain/routing/routing';
+import { inMaintenance, matches, parseMatcher, silencedBy } from '../../domain/routing/silences';
 import example from '../../observability.config';
 
 const config = routerConfigOf(resolveConfig(example, 'prod').alerting);

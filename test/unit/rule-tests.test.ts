@@ -3,15 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
-import {
-  loadRuleTestFile,
-  parseSeriesSelector,
-  parseSeriesValues,
-  type RuleTestFile,
-  testRulesCommand,
-  testRulesFile,
-  validateRuleTestFile,
-} from '../../lib/alerting/rule-tests';
+import { testRulesCommand, testRulesFile } from '../../cli/test-rules';
+import { loadRuleTestFile, validateRuleTestFile } from '../../domain/rules/rule-test-file';
+import { parseSeriesSelector, parseSeriesValues, type RuleTestFile } from '../../domain/rules/rule-tests';
 
 const ROOT = join(__dirname, '..', '..');
 const SHIPPED = 'alerting/rules.test.yaml';

@@ -3,9 +3,10 @@
  * (missed ones caught up in order), composites from their `anyOf` groups, the CloudWatch state
  * change events, and the anomaly alarms it leaves out.
  */
-import { MetricStore } from '../../lib/alerting/evaluator-store';
-import type { CompositeAlarmSpec } from '../../lib/alerting/slo';
-import type { AlarmSpec } from '../../lib/alerting/spec';
+
+import type { AlarmSpec } from '../../domain/contracts/alarm-spec';
+import { MetricStore } from '../../domain/evaluator/store';
+import type { CompositeAlarmSpec } from '../../domain/rules/slo';
 import { type AlarmChange, AlarmLoop } from '../../sandbox/alarms';
 
 const MINUTE = 60_000;

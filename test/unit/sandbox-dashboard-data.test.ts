@@ -3,10 +3,10 @@
  * compiles them, evaluated over a MetricStore fed with the kit's own EMF lines.
  */
 import fc from 'fast-check';
+import { loadConfig } from '../../domain/config/load';
+import { type CompiledDashboard, compileDashboards, type DashboardsConfig } from '../../domain/dashboards/model';
+import { ingestEmf, MetricStore } from '../../domain/evaluator/store';
 import { type EmfSeries, serializeEmf } from '../../layers/instrumentation/metrics/emf';
-import { ingestEmf, MetricStore } from '../../lib/alerting/evaluator-store';
-import { loadConfig } from '../../lib/config/load';
-import { type CompiledDashboard, compileDashboards, type DashboardsConfig } from '../../lib/dashboards/model';
 import { type DashboardData, dashboardData, type PanelData, parseSearch } from '../../sandbox/dashboard-data';
 
 const MIN = 60_000;

@@ -3,11 +3,12 @@
  * fast simulated clock against a recording `invoke`, and the incident's faults checked against the
  * example configuration's compiled alarms with the CloudWatch evaluator.
  */
-import { compileAlerting } from '../../lib/alerting/alarms';
-import { replay } from '../../lib/alerting/evaluator';
-import { MetricStore } from '../../lib/alerting/evaluator-store';
-import type { AlarmSpec } from '../../lib/alerting/spec';
-import { loadConfig } from '../../lib/config/load';
+
+import { loadConfig } from '../../domain/config/load';
+import type { AlarmSpec } from '../../domain/contracts/alarm-spec';
+import { replay } from '../../domain/evaluator/evaluator';
+import { MetricStore } from '../../domain/evaluator/store';
+import { compileAlerting } from '../../domain/rules/alarms';
 import { SimClock } from '../../sandbox/clock';
 import type { InvokeResult } from '../../sandbox/runtime/lambda';
 import {
