@@ -9,8 +9,10 @@ export {
   type ResolvedConfig,
   resolveConfig,
 } from '../domain/config';
+export { KIT_ENV } from '../domain/contracts/environment';
 export { type DoctorOptions, type DoctorReport, runDoctor } from '../domain/doctor/doctor';
 export { type AgentConfig, type AgentConfigOptions, agentConfig, hostLogGroupName } from '../domain/logs/agent-config';
+export { INSTRUMENTATION_ENV } from '../layers/instrumentation/environment';
 export {
   type AlarmMetadata,
   type AlarmSpec,
@@ -65,7 +67,6 @@ export {
 export {
   DEFAULT_TRACE_SAMPLING,
   excludeFromInstrumentation,
-  INSTRUMENTATION_ENV,
   type InstrumentedFunction,
   type InstrumentFunctionOptions,
   InstrumentFunctions,

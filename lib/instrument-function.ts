@@ -5,21 +5,9 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { LambdaDestination } from 'aws-cdk-lib/aws-logs-destinations';
 import type { Construct, IConstruct } from 'constructs';
+import { INSTRUMENTATION_ENV } from '../layers/instrumentation/environment';
 import { EXPORTER_TYPES, type ExporterConfig } from '../layers/instrumentation/tracer/exporters';
 import type { LogLevel } from '../layers/instrumentation/types';
-
-/** The environment variables the instrumentation core reads once at cold start. */
-export const INSTRUMENTATION_ENV = {
-  service: 'MAIF_SERVICE',
-  namespace: 'MAIF_NAMESPACE',
-  environment: 'MAIF_ENVIRONMENT',
-  logLevel: 'MAIF_LOG_LEVEL',
-  debugSampleRate: 'MAIF_DEBUG_SAMPLE_RATE',
-  /** JSON `{"default":0.1,"high_priority":1,"background_tasks":0.01}`: the tracer's rates by priority. */
-  traceSampling: 'MAIF_TRACE_SAMPLING',
-  /** JSON `[{"type":"zipkin","endpoint":"http://zipkin:9411/api/v2/spans"}]`: the enabled exporters beside X-Ray; unset when none. */
-  traceExporters: 'MAIF_TRACE_EXPORTERS',
-} as const;
 
 /** Bytes allowed for `MAIF_TRACE_EXPORTERS`: a quarter of Lambda's 4 KB for all of a function's environment. */
 export const MAX_TRACE_EXPORTERS_ENV_BYTES = 1024;

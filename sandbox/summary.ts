@@ -2,7 +2,7 @@
  * Text of the sandbox's journal: one line per event for the terminal, and the summary printed at
  * the end (what fired, who was notified when, what was acknowledged or silenced).
  */
-import { ESCALATION_STATES } from '../lib/alerting-pipeline/escalation';
+import { ESCALATION_STATES } from '../domain/contracts/escalation';
 import type { Sandbox } from './sandbox';
 import type { JournalEntry } from './types';
 

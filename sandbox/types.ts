@@ -6,10 +6,10 @@
 
 import type { Alert, NotificationKind } from '../domain/contracts/alert';
 import type { Matcher } from '../domain/contracts/alert-state';
+import type { ChannelName } from '../domain/contracts/channels';
 import type { CompiledDashboard } from '../domain/dashboards/model';
 import type { MetricStore } from '../domain/evaluator/store';
 import type { FunctionUrlEvent, FunctionUrlResult } from '../lambdas/ack-api/http';
-import type { ChannelName } from '../lib/alerting-pipeline/channels';
 import type { ClockSettings } from './clock';
 
 /** One thing that happened, in the order it happened: the page's timelines and the summary read these. */

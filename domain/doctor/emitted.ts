@@ -12,8 +12,12 @@ import {
   APPLICATION_METRIC_SETTINGS,
   BUSINESS_METRIC_SETTINGS,
 } from '../../layers/instrumentation/application-monitor';
-import { type CatalogMetricName, METRIC_CATALOG, type MetricKind } from '../../layers/instrumentation/catalog';
-import { TCP_STATES } from '../../layers/instrumentation/private/proc-parse';
+import {
+  type CatalogMetricName,
+  METRIC_CATALOG,
+  type MetricKind,
+  TCP_STATES,
+} from '../../layers/instrumentation/catalog';
 import { FIELD_METRICS, type SystemMetricField } from '../../layers/instrumentation/system-monitor';
 import type { ResolvedConfig } from '../config';
 

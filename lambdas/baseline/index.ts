@@ -6,8 +6,10 @@
  * `current_performance < baseline * 0.8`, performance = 1 / latency) it puts a `MAIF Alert` on
  * the kit's bus, the same event the log aggregator's trigger_alert raises.
  */
+
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { BaselineMonitorConfig, BaselineTarget } from '../../domain/contracts/baseline';
 import { METRIC_CATALOG } from '../../layers/instrumentation/catalog';
 import { type LineSink, Metrics } from '../../layers/instrumentation/metrics';
 import type { Gauge, MetricsApi } from '../../layers/instrumentation/types';
@@ -15,25 +17,6 @@ import { type AlertDetail, AlertPublisher, fingerprintOf, MAX_ALERT_SUMMARY_CHAR
 import { bundledConfig } from '../shared/bundled-config';
 
 /** One baseline: the series it measures (a CloudWatch metric and statistic) and its configured value. */
-export interface BaselineTarget {
-  /** The configuration's name: `search_latency_p95`. */
-  readonly name: string;
-  readonly namespace: string;
-  readonly metricName: string;
-  readonly dimensions: Readonly<Record<string, string>>;
-  /** `p95`, `Average`... */
-  readonly stat: string;
-  /** The configured baseline in seconds, used until 7 days of data exist. */
-  readonly staticSeconds: number;
-}
-
-/** The configuration the CDK bundles (see lib/alerting/baseline-monitor.ts). */
-export interface BaselineMonitorConfig {
-  readonly baselines: readonly BaselineTarget[];
-  /** The seed's regression alert; absent: baselines are learned and published, no alert is raised. */
-  readonly regression?: { readonly name: string; readonly factor: number; readonly action: string };
-}
-
 export interface BaselineMonitorDeps {
   /** @default - a CloudWatchClient for the function's region */
   readonly cloudWatch?: CloudWatchClient;

@@ -5,6 +5,19 @@
  */
 import type { MetricUnit } from './types';
 
+/** The `state` label values of network_connections; rarer states are merged. */
+export const TCP_STATES = [
+  'established',
+  'syn_sent',
+  'syn_recv',
+  'fin_wait',
+  'time_wait',
+  'close_wait',
+  'listen',
+  'other',
+] as const;
+export type TcpState = (typeof TCP_STATES)[number];
+
 export type MetricKind = 'counter' | 'gauge' | 'histogram' | 'summary';
 
 export interface CatalogEntry {

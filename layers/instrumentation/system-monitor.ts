@@ -8,6 +8,7 @@ import { readFileSync, statfsSync } from 'node:fs';
 import { readFile, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CatalogMetricName } from './catalog';
+import { TCP_STATES } from './catalog';
 import { catalogInstrument } from './private/catalog-instruments';
 import {
   type CpuTimes,
@@ -22,7 +23,6 @@ import {
   parseNetTcp,
   parseStat,
   parseVmstat,
-  TCP_STATES,
   type TcpCounts,
 } from './private/proc-parse';
 import type { Counter, Gauge, Labels, LoggerApi, MetricsApi } from './types';

@@ -9,13 +9,10 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import type { ChannelName } from '../../domain/contracts/channels';
 import { DLQ_RETENTION } from '../log-aggregation';
 import { nagArn } from '../nag';
 import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';
-
-/** The channels the kit can notify (config `alerting.channels`). */
-export const CHANNEL_NAMES = ['email', 'slack', 'pagerduty'] as const;
-export type ChannelName = (typeof CHANNEL_NAMES)[number];
 
 /** Four attempts with 250 ms..4 s backoff and 5 s per request stay well under this. */
 export const NOTIFIER_TIMEOUT = Duration.seconds(30);

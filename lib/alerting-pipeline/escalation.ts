@@ -10,28 +10,9 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { ESCALATION_FAILED_ERROR, ESCALATION_STATES } from '../../domain/contracts/escalation';
 import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';
 import { allowPublish, channelTopicsJson } from './channel-topics';
-
-/**
- * State names of the escalation state machine: a contract (tests run the synthesized
- * definition with local handlers keyed by these names; the watchdog reads the failure state).
- */
-export const ESCALATION_STATES = {
-  start: 'Start escalation',
-  wait: 'Wait for level',
-  check: 'Check acknowledgement',
-  stillOpen: 'Still unacknowledged?',
-  notify: 'Notify level',
-  more: 'More levels?',
-  next: 'Next level',
-  stopped: 'Stopped: acknowledged or resolved',
-  complete: 'Escalation complete',
-  failed: 'Escalation failed',
-} as const;
-
-/** Error name of the failure state (the watchdog alarms on failed executions). */
-export const ESCALATION_FAILED_ERROR = 'MAIF.EscalationFailed';
 
 /** Task retries: 2 s, 4 s, 8 s, 16 s (jittered), then the failure state. */
 export const TASK_RETRY = { interval: Duration.seconds(2), maxAttempts: 4, backoffRate: 2 } as const;

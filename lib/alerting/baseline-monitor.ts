@@ -13,9 +13,9 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ResolvedConfig } from '../../domain/config';
+import type { BaselineMonitorConfig, BaselineTarget } from '../../domain/contracts/baseline';
 import { compileAlerting } from '../../domain/rules/alarms';
 import { performanceAlerts } from '../../domain/rules/baselines';
-import type { BaselineMonitorConfig, BaselineTarget } from '../../lambdas/baseline';
 import { parseDuration } from '../../layers/instrumentation/units';
 import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';
 

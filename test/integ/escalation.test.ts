@@ -1,10 +1,11 @@
 import { SNSClient } from '@aws-sdk/client-sns';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { Alert, EscalationInput, Notification } from '../../domain/contracts/alert';
+import { ESCALATION_STATES as S } from '../../domain/contracts/escalation';
 import { createHandler, type EscalationTask } from '../../lambdas/escalation/index';
 import { AlertStore } from '../../lambdas/shared/alert-store';
 import { dispatch } from '../../lambdas/shared/dispatch';
-import { ESCALATION_STATES as S, TASK_RETRY } from '../../lib/alerting-pipeline/escalation';
+import { TASK_RETRY } from '../../lib/alerting-pipeline/escalation';
 import { CREDENTIALS, type Fauxqs, REGION, startDynalite, startFauxqs } from '../private/ack-api-standins';
 import { escalationStack, firingAlert } from '../private/escalation-stack';
 import { type EventLog, enteredStates, lambdaInvoke, onlyDefinition, runLocal } from '../private/local-sfn';

@@ -8,7 +8,7 @@ import { loadConfig } from '../../domain/config/load';
 import { ingestEmf } from '../../domain/evaluator/store';
 import { compileAlerting } from '../../domain/rules/alarms';
 import { highResolutionMetrics } from '../../domain/rules/compile';
-import { INSTRUMENTATION_ENV } from '../../lib/instrument-function';
+import { INSTRUMENTATION_ENV } from '../../layers/instrumentation/environment';
 import { type ClockSettings, SimClock } from '../../sandbox/clock';
 import { DEMO_FUNCTIONS, type InvokeResult, LocalLambda, type LogLineEvent } from '../../sandbox/runtime/lambda';
 import { seededRandom } from '../../sandbox/scenarios';

@@ -1,7 +1,8 @@
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { BaselineMonitorConfig } from '../../domain/contracts/baseline';
 import { ingestEmf } from '../../domain/evaluator/store';
-import { type BaselineMonitorConfig, createHandler, median } from '../../lambdas/baseline';
+import { createHandler, median } from '../../lambdas/baseline';
 import { AwsJsonLoopback, LOOPBACK_CREDENTIALS, type LoopbackHandler } from '../private/aws-json-loopback';
 
 const GET = 'GraniteServiceVersion20100801.GetMetricData';

@@ -12,7 +12,7 @@ import { runDoctor } from '../../domain/doctor/doctor';
 import { emittedMetrics } from '../../domain/doctor/emitted';
 import { FINDING_IDS, type Finding } from '../../domain/doctor/findings';
 import { alarmSubjects } from '../../domain/doctor/signals';
-import { TCP_STATES } from '../../layers/instrumentation/private/proc-parse';
+import { TCP_STATES } from '../../layers/instrumentation/catalog';
 import { cli, runMain } from '../private/cli';
 
 const ROOT = join(__dirname, '..', '..');

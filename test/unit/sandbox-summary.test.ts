@@ -2,7 +2,7 @@
  * The sandbox's terminal lines for the escalation: one for each way an escalation ends, none for
  * its steps (the web page shows those).
  */
-import { ESCALATION_STATES } from '../../lib/alerting-pipeline/escalation';
+import { ESCALATION_STATES } from '../../domain/contracts/escalation';
 import { describeEntry } from '../../sandbox/summary';
 import type { JournalEntry } from '../../sandbox/types';
 

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { TCP_STATES } from '../../layers/instrumentation/catalog';
 import {
   memoryReadings,
   parseDiskstats,
@@ -8,7 +9,6 @@ import {
   parseNetTcp,
   parseStat,
   parseVmstat,
-  TCP_STATES,
 } from '../../layers/instrumentation/private/proc-parse';
 
 const PARSERS = { parseStat, parseLoadavg, parseMeminfo, parseVmstat, parseDiskstats, parseNetDev, parseNetTcp };

@@ -2,7 +2,9 @@
  * `Metrics`: counters, gauges, histograms and summaries aggregated in memory and flushed as
  * CloudWatch EMF (or PutMetricData, or any sink), with the Prometheus exposition on demand.
  */
+
 import { METRIC_CATALOG } from '../catalog';
+import { INSTRUMENTATION_ENV as ENV } from '../environment';
 import type {
   Counter,
   Gauge,
@@ -102,14 +104,15 @@ export class Metrics implements MetricsApi {
 
   constructor(options: MetricsOptions = {}) {
     const env = process.env;
-    this.namespace = options.namespace ?? env.MAIF_NAMESPACE ?? DEFAULT_NAMESPACE;
+    this.namespace = options.namespace ?? env[ENV.namespace] ?? DEFAULT_NAMESPACE;
     if (this.namespace.trim() === '' || this.namespace.length > MAX_NAME_LENGTH) {
       throw new Error(`Metrics: namespace '${this.namespace}' is not allowed (use 1 to 255 characters)`);
     }
     this.service =
-      options.service ?? env.MAIF_SERVICE ?? env.POWERTOOLS_SERVICE_NAME ?? env.AWS_LAMBDA_FUNCTION_NAME ?? 'unknown';
+      options.service ?? env[ENV.service] ?? env.POWERTOOLS_SERVICE_NAME ?? env.AWS_LAMBDA_FUNCTION_NAME ?? 'unknown';
     const dimensions: Record<string, string> = { service: this.service };
-    if (env.MAIF_ENVIRONMENT) dimensions.environment = env.MAIF_ENVIRONMENT;
+    const environment = env[ENV.environment];
+    if (environment) dimensions.environment = environment;
     for (const [name, value] of Object.entries(options.defaultDimensions ?? {})) {
       if (!LABEL_NAME.test(name) || name.length > MAX_NAME_LENGTH) {
         throw new Error(`Metrics: default dimension name '${name}' is not allowed (use [a-zA-Z_][a-zA-Z0-9_]*)`);

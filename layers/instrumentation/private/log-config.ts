@@ -4,6 +4,7 @@
  * found at the first run), a bad environment value falls back to the default with a warning
  * line, because an operator's typo must not take the function down.
  */
+import { INSTRUMENTATION_ENV as ENV } from '../environment';
 import { LOG_LEVELS, type LogLevel } from '../types';
 
 export { LOG_LEVELS };
@@ -74,13 +75,13 @@ export function resolveLogConfig(
   }
   const service = (
     input.service ??
-    (env.MAIF_SERVICE || env.POWERTOOLS_SERVICE_NAME || functionName || 'unknown')
+    (env[ENV.service] || env.POWERTOOLS_SERVICE_NAME || functionName || 'unknown')
   ).slice(0, MAX_ID_LENGTH);
 
   let level: LogLevel = 'INFO';
   if (input.level !== undefined) level = requireLevel('level', input.level);
   else {
-    const [name, raw] = env.MAIF_LOG_LEVEL ? ['MAIF_LOG_LEVEL', env.MAIF_LOG_LEVEL] : ['LOG_LEVEL', env.LOG_LEVEL];
+    const [name, raw] = env[ENV.logLevel] ? ['MAIF_LOG_LEVEL', env[ENV.logLevel]] : ['LOG_LEVEL', env.LOG_LEVEL];
     if (raw) {
       const parsed = parseLevel(raw);
       if (parsed) level = parsed;
@@ -94,10 +95,11 @@ export function resolveLogConfig(
       throw new Error(`sampleRate: ${String(input.sampleRate)} is not a rate (use a number from 0 to 1)`);
     }
     sampleRate = input.sampleRate;
-  } else if (env.MAIF_DEBUG_SAMPLE_RATE) {
-    const parsed = Number(env.MAIF_DEBUG_SAMPLE_RATE);
-    if (env.MAIF_DEBUG_SAMPLE_RATE.trim() !== '' && isRate(parsed)) sampleRate = parsed;
-    else warnings.push(`MAIF_DEBUG_SAMPLE_RATE: '${env.MAIF_DEBUG_SAMPLE_RATE}' is not a rate (use 0 to 1); using 0`);
+  } else if (env[ENV.debugSampleRate]) {
+    const raw = env[ENV.debugSampleRate] ?? '';
+    const parsed = Number(raw);
+    if (raw.trim() !== '' && isRate(parsed)) sampleRate = parsed;
+    else warnings.push(`${ENV.debugSampleRate}: '${raw}' is not a rate (use 0 to 1); using 0`);
   }
 
   const maxLineBytes = requireInteger('maxLineBytes', input.maxLineBytes, DEFAULT_MAX_LINE_BYTES, MIN_MAX_LINE_BYTES);

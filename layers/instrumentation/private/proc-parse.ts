@@ -3,6 +3,7 @@
  * returns what it could read; a field it cannot find or parse is left out, nothing throws.
  * Field layouts: proc(5) and Documentation/admin-guide/iostats.rst of the kernel.
  */
+import { TCP_STATES, type TcpState } from '../catalog';
 
 /** Kernel counters are unsigned decimal integers; anything else is not a reading. */
 const UNSIGNED = /^\d+$/;
@@ -259,19 +260,6 @@ export function parseNetDev(text: string): NetTotals | undefined {
 }
 
 // ------------------------------------------------------- /proc/net/tcp and tcp6
-
-/** The `state` label values of network_connections; rarer states are merged. */
-export const TCP_STATES = [
-  'established',
-  'syn_sent',
-  'syn_recv',
-  'fin_wait',
-  'time_wait',
-  'close_wait',
-  'listen',
-  'other',
-] as const;
-export type TcpState = (typeof TCP_STATES)[number];
 
 /** Kernel state codes (include/net/tcp_states.h) to label values. */
 const TCP_STATE_CODES: Readonly<Record<string, TcpState>> = {

@@ -12,7 +12,9 @@
  * Construction reads the environment once; nothing is loaded, sent or scheduled until the first
  * span. Telemetry never throws into the handler: a failing tracer passes a no-op span.
  */
+
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { INSTRUMENTATION_ENV as ENV } from '../environment';
 import type { TracerApi } from '../types';
 import { type CaptureHost, captureAWSv3Client, captureFetch, type FetchLike } from './capture';
 import {
@@ -137,14 +139,14 @@ export class Tracer implements TracerApi, CaptureHost {
     const env = options.env ?? process.env;
     this.#env = env;
     this.#warn = options.warn ?? defaultWarn;
-    this.service = options.service || env.MAIF_SERVICE || env.AWS_LAMBDA_FUNCTION_NAME || 'service';
-    this.environment = options.environment || env.MAIF_ENVIRONMENT || 'default';
+    this.service = options.service || env[ENV.service] || env.AWS_LAMBDA_FUNCTION_NAME || 'service';
+    this.environment = options.environment || env[ENV.environment] || 'default';
     this.enabled = options.enabled ?? env.AWS_XRAY_SDK_ENABLED?.toLowerCase() !== 'false';
     this.lambda = options.lambda ?? env.LAMBDA_TASK_ROOT !== undefined;
     this.formats = options.propagation?.formats
       ? checkFormats(options.propagation.formats)
       : DEFAULT_PROPAGATION_FORMATS;
-    this.sampling = this.#readRates(options.sampling, env.MAIF_TRACE_SAMPLING);
+    this.sampling = this.#readRates(options.sampling, env[ENV.traceSampling]);
     const reservoir = options.reservoir ?? DEFAULT_RESERVOIR_PER_SECOND;
     if (!Number.isInteger(reservoir) || reservoir < 0) {
       throw new Error(`Tracer reservoir: ${reservoir} is not allowed (use a whole number, 0 or more)`);
@@ -154,7 +156,7 @@ export class Tracer implements TracerApi, CaptureHost {
     this.#centralized = options.centralizedSampling ?? false;
     this.#exporters =
       options.exporters === undefined
-        ? this.#readExporters(env.MAIF_TRACE_EXPORTERS)
+        ? this.#readExporters(env[ENV.traceExporters])
         : checkExporters(options.exporters);
     const flushTimeoutMs = options.flushTimeoutMs ?? DEFAULT_FLUSH_TIMEOUT_MS;
     if (!Number.isInteger(flushTimeoutMs) || flushTimeoutMs < 1) {
