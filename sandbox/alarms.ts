@@ -7,8 +7,10 @@
  * Anomaly-detection alarms are not evaluated: their band comes from a model CloudWatch trains on
  * weeks of data, which the sandbox does not have (they are listed as skipped).
  */
+
 import { randomUUID } from 'node:crypto';
 import type { AlarmSpec } from '../domain/contracts/alarm-spec';
+import type { AlarmStateChangeEvent } from '../domain/contracts/events';
 import { type AlarmState, replay } from '../domain/evaluator/evaluator';
 import type { MetricStore } from '../domain/evaluator/store';
 import type { CompositeAlarmSpec } from '../domain/rules/slo';
@@ -24,23 +26,6 @@ export interface AlarmChange {
   readonly at: number;
   /** The EventBridge event CloudWatch sends for this change. */
   readonly event: AlarmStateChangeEvent;
-}
-
-export interface AlarmStateChangeEvent {
-  readonly version: '0';
-  readonly id: string;
-  readonly 'detail-type': 'CloudWatch Alarm State Change';
-  readonly source: 'aws.cloudwatch';
-  readonly account: string;
-  readonly time: string;
-  readonly region: string;
-  readonly resources: readonly string[];
-  readonly detail: {
-    readonly alarmName: string;
-    readonly state: { readonly value: AlarmState; readonly reason: string; readonly timestamp: string };
-    readonly previousState: { readonly value: AlarmState; readonly reason: string; readonly timestamp: string };
-    readonly configuration: { readonly description: string; readonly alarmRule?: string };
-  };
 }
 
 export interface AlarmLoopOptions {

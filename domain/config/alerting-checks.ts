@@ -6,11 +6,8 @@
 
 import { show } from '../../layers/instrumentation/units';
 import { isRecord } from '../records';
-import type { IssuePath, Problem } from './checks';
+import { at, type IssuePath, items, keysOf, type Problem } from './problems';
 
-const at = (v: unknown, key: string): unknown => (isRecord(v) ? v[key] : undefined);
-const items = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : []);
-const keysOf = (v: unknown): string[] => (isRecord(v) ? Object.keys(v) : []);
 const allowed = (keys: readonly string[]) => (keys.length > 0 ? `allowed: ${keys.join(', ')}` : 'none is defined');
 const HHMM_RE = /^([01]\d|2[0-3]):[0-5]\d$|^24:00$/;
 

@@ -9,21 +9,9 @@ import { isDuration, isPercent, parseDuration, parsePercent, show } from '../../
 import { isRecord } from '../records';
 import { checkAlertPipeline } from './alerting-checks';
 import { formatPath } from './errors';
+import { at, type IssuePath, items, keysOf, type Problem } from './problems';
 import { LIMITS } from './schema';
 
-export type IssuePath = readonly (string | number)[];
-
-export interface Problem {
-  readonly path: IssuePath;
-  /** `<value received> is not <what is allowed>`, without the path. */
-  readonly message: string;
-  /** The value is a secret: no other message may quote it. */
-  readonly secret?: boolean;
-}
-
-const at = (v: unknown, key: string): unknown => (isRecord(v) ? v[key] : undefined);
-const items = (v: unknown): readonly unknown[] => (Array.isArray(v) ? v : []);
-const keysOf = (v: unknown): string[] => (isRecord(v) ? Object.keys(v) : []);
 const allowedList = (keys: readonly string[]) => (keys.length > 0 ? `allowed: ${keys.join(', ')}` : 'none is defined');
 
 const SLACK_WEBHOOK_RE = /^https?:\/\/hooks\.slack\.com\//i;

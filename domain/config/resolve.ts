@@ -7,8 +7,9 @@
 import type { z } from 'zod';
 import { show } from '../../layers/instrumentation/units';
 import { isRecord } from '../records';
-import { crossCheck, type IssuePath } from './checks';
+import { crossCheck } from './checks';
 import { ConfigError, formatPath } from './errors';
+import type { IssuePath } from './problems';
 import {
   baseConfigSchema,
   ENVIRONMENT_NAME_RE,

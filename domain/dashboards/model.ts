@@ -5,7 +5,8 @@
  */
 import { METRIC_CATALOG, type MetricKind } from '../../layers/instrumentation/catalog';
 import { parseDuration } from '../../layers/instrumentation/units';
-import { REALTIME_METRICS, realtimePanel } from './realtime';
+import { type DashboardTarget, REALTIME_METRICS, realtimePanel } from './realtime';
+
 import {
   IdAllocator,
   MAX_METRICS_PER_WIDGET,
@@ -14,13 +15,6 @@ import {
   type TranslatedQuery,
   translatePromQL,
 } from './translate';
-
-export interface DashboardTarget {
-  /** A PromQL expression (see the supported subset in the README). */
-  readonly expr: string;
-  /** Legend of the line. @default the expression */
-  readonly legend?: string;
-}
 
 /** Panel types of the configuration; timeseries and stat are Grafana's names for graph and singlestat. */
 export type ConfigPanelType = 'graph' | 'timeseries' | 'singlestat' | 'stat' | 'gauge' | 'table' | 'text';
@@ -103,7 +97,7 @@ export interface CompileOptions {
 export const GRID_COLUMNS = 24;
 export const MAX_DASHBOARD_NAME_LENGTH = 255;
 /** Standard panels aggregate over 5 minutes; the real-time dashboard over 10 seconds. */
-export const DEFAULT_PERIOD_SECONDS = 300;
+export const DEFAULT_WIDGET_PERIOD_SECONDS = 300;
 export const REALTIME_PERIOD_SECONDS = 10;
 const DEFAULT_RANGE_SECONDS = 3 * 3600;
 const PANEL_TYPES: Readonly<Record<ConfigPanelType, PanelType>> = {
@@ -224,7 +218,7 @@ function compileDefinition(
     if (type !== 'text' && targets.length === 0) {
       throw new Error(`${where} panel '${panel.title}': targets is empty (add a PromQL target)`);
     }
-    const queries = translatePanel(where, panel, config, DEFAULT_PERIOD_SECONDS, knownMetrics(config, options));
+    const queries = translatePanel(where, panel, config, DEFAULT_WIDGET_PERIOD_SECONDS, knownMetrics(config, options));
     return { title: panel.title, type, queries, ...PANEL_SIZE[type] };
   });
   return {
@@ -232,7 +226,7 @@ function compileDefinition(
     name: dashboardName(def.title, config.environment),
     namespace: config.namespace,
     environment: config.environment,
-    period: DEFAULT_PERIOD_SECONDS,
+    period: DEFAULT_WIDGET_PERIOD_SECONDS,
     rangeSeconds: DEFAULT_RANGE_SECONDS,
     panels: layout(sized),
     realtime: false,

@@ -3,8 +3,14 @@
  * periods, so the metrics behind them must be emitted at high resolution (resolution: 1).
  */
 import { METRIC_CATALOG } from '../../layers/instrumentation/catalog';
-import type { DashboardTarget } from './model';
 import type { MetricDefinitions } from './translate';
+
+export interface DashboardTarget {
+  /** A PromQL expression (see the supported subset in the README). */
+  readonly expr: string;
+  /** Legend of the line. @default the expression */
+  readonly legend?: string;
+}
 
 export interface RealtimeMetric {
   readonly title: string;

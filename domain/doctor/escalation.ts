@@ -8,7 +8,8 @@
 import type { ResolvedConfig } from '../config';
 import type { AlarmSpec } from '../contracts/alarm-spec';
 import type { Alert } from '../contracts/alert';
-import { ALARM_DETAIL_TYPE, KIT_DETAIL_TYPE, KIT_SOURCE, parseEvent } from '../routing/intake';
+import { ALARM_DETAIL_TYPE, KIT_DETAIL_TYPE, KIT_SOURCE } from '../contracts/events';
+import { parseEvent } from '../routing/intake';
 import { compileRouter, planRoute, routerConfigOf } from '../routing/routing';
 import type { CompositeAlarmSpec } from '../rules/slo';
 import type { Finding } from './findings';

@@ -1,27 +1,29 @@
 /**
  * Intake: an EventBridge event -> an Alert. Two shapes:
  *   - `aws.cloudwatch` / `CloudWatch Alarm State Change` of the kit's alarms: the rule, severity,
- *     labels and runbook are decoded from the alarm description (lib/alerting/spec.ts).
+ *     labels and runbook are decoded from the alarm description (domain/contracts/alarm-spec.ts).
  *     ALARM -> firing, OK -> resolved, INSUFFICIENT_DATA -> ignored (missing data is the
  *     rule's `missingData` setting's business, not a page). SLO component alarms
  *     (labels.role = 'component') are ignored: their composite pages.
  *   - `maif.observability` / `MAIF Alert` from the log aggregator, baseline monitor, health
- *     probes and the heartbeat (lambdas/log-aggregator/alerts.ts).
+ *     probes and the heartbeat (lambdas/shared/alert-publisher.ts).
  * Anything else throws IntakeError: the router dead-letters and counts it.
  */
 
-import { createHash } from 'node:crypto';
 import { decodeAlarmDescription, METADATA_MARKER } from '../contracts/alarm-spec';
 import type { Alert, AlertSource } from '../contracts/alert';
+import {
+  ALARM_DETAIL_TYPE,
+  ALARM_SOURCE,
+  fingerprintOf,
+  KIT_DETAIL_TYPE,
+  KIT_SOURCE,
+  MAX_ALERT_SUMMARY_CHARS,
+} from '../contracts/events';
 import { SEVERITIES, type Severity } from '../contracts/severity';
 import { isRecord } from '../records';
 
-export const ALARM_DETAIL_TYPE = 'CloudWatch Alarm State Change';
-export const KIT_SOURCE = 'maif.observability';
-export const KIT_DETAIL_TYPE = 'MAIF Alert';
 const KIT_SOURCES = ['log-aggregator', 'baseline', 'health-probe', 'heartbeat'] as const;
-export const FINGERPRINT_LENGTH = 32;
-const MAX_SUMMARY_CHARS = 512;
 
 export class IntakeError extends Error {
   override readonly name = 'IntakeError';
@@ -30,13 +32,6 @@ export class IntakeError extends Error {
 export type Intake =
   | { readonly kind: 'alert'; readonly alert: Alert }
   | { readonly kind: 'ignored'; readonly reason: string };
-
-/** hex sha256 of the alert name and its sorted labels, first 32 characters. */
-export function fingerprintOf(alertName: string, labels: Readonly<Record<string, string>>): string {
-  const hash = createHash('sha256').update(alertName);
-  for (const key of Object.keys(labels).sort()) hash.update(`\u0000${key}\u0000${labels[key]}`);
-  return hash.digest('hex').slice(0, FINGERPRINT_LENGTH);
-}
 
 type Obj = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
@@ -71,7 +66,7 @@ export function parseEvent(event: unknown): Intake {
   const detailType = text(event, 'detail-type', 'event');
   const time = isoOr(event.time, new Date(0).toISOString());
   const detail = field(event, 'detail', 'event');
-  if (source === 'aws.cloudwatch' && detailType === ALARM_DETAIL_TYPE) return fromAlarm(id, time, detail);
+  if (source === ALARM_SOURCE && detailType === ALARM_DETAIL_TYPE) return fromAlarm(id, time, detail);
   if (source === KIT_SOURCE && detailType === KIT_DETAIL_TYPE) return fromKitAlert(id, time, detail);
   throw new IntakeError(
     `event source '${source}' detail-type '${detailType}' is not handled (allowed: aws.cloudwatch '${ALARM_DETAIL_TYPE}', ${KIT_SOURCE} '${KIT_DETAIL_TYPE}')`,
@@ -110,7 +105,7 @@ function fromAlarm(eventId: string, time: string, detail: Obj): Intake {
     severity: meta.severity,
     labels,
     annotations: {
-      summary: (text0 || `${meta.rule}: alarm ${alarmName} is ${value}`).slice(0, MAX_SUMMARY_CHARS),
+      summary: (text0 || `${meta.rule}: alarm ${alarmName} is ${value}`).slice(0, MAX_ALERT_SUMMARY_CHARS),
       ...(reason ? { description: reason } : {}),
       ...(meta.runbook ? { runbook: meta.runbook } : {}),
     },
@@ -151,7 +146,7 @@ function fromKitAlert(eventId: string, time: string, detail: Obj): Intake {
     severity: severity as Severity,
     labels,
     annotations: {
-      summary: (str(detail.summary) ?? alertName).slice(0, MAX_SUMMARY_CHARS),
+      summary: (str(detail.summary) ?? alertName).slice(0, MAX_ALERT_SUMMARY_CHARS),
       ...(description ? { description } : {}),
       ...(runbook ? { runbook } : {}),
     },

@@ -64,7 +64,8 @@ export interface AlertRuleInput {
   readonly period?: string;
 }
 
-export const DEFAULT_PERIOD_SECONDS = 60;
+/** A rule without a `period` evaluates one-minute periods. */
+export const DEFAULT_ALARM_PERIOD_SECONDS = 60;
 export const REALTIME_PERIOD_SECONDS = 10;
 export const DEFAULT_ANOMALY_BANDS = 2;
 
@@ -142,7 +143,7 @@ class RuleCompiler {
   readonly #rule: AlertRuleInput;
   readonly #ctx: CompileContext;
   readonly #metrics: MetricRef[] = [];
-  #period = DEFAULT_PERIOD_SECONDS;
+  #period = DEFAULT_ALARM_PERIOD_SECONDS;
 
   constructor(rule: AlertRuleInput, ctx: CompileContext) {
     this.#rule = rule;
@@ -156,7 +157,7 @@ class RuleCompiler {
   compile(condition: Condition, options: BuildOptions = {}): AlarmSpec {
     const rule = this.#rule;
     const durationSeconds = this.#seconds('duration', rule.duration ?? '0s');
-    this.#period = rule.period !== undefined ? this.#seconds('period', rule.period) : DEFAULT_PERIOD_SECONDS;
+    this.#period = rule.period !== undefined ? this.#seconds('period', rule.period) : DEFAULT_ALARM_PERIOD_SECONDS;
     if (condition.type === 'change') {
       const window = condition.window.value * WINDOW_SECONDS[condition.window.unit];
       if (rule.period !== undefined && this.#period !== window) {

@@ -10,10 +10,11 @@
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { BaselineMonitorConfig, BaselineTarget } from '../../domain/contracts/baseline';
+import { fingerprintOf, type KitAlertDetail, MAX_ALERT_SUMMARY_CHARS } from '../../domain/contracts/events';
 import { METRIC_CATALOG } from '../../layers/instrumentation/catalog';
 import { type LineSink, Metrics } from '../../layers/instrumentation/metrics';
 import type { Gauge, MetricsApi } from '../../layers/instrumentation/types';
-import { type AlertDetail, AlertPublisher, fingerprintOf, MAX_ALERT_SUMMARY_CHARS } from '../shared/alert-publisher';
+import { AlertPublisher } from '../shared/alert-publisher';
 import { bundledConfig } from '../shared/bundled-config';
 
 /** One baseline: the series it measures (a CloudWatch metric and statistic) and its configured value. */
@@ -188,7 +189,7 @@ export function createHandler(config: BaselineMonitorConfig, deps: BaselineMonit
       errors.push(`GetMetricData (current window): ${String(error)}`);
     }
 
-    const alerts: { index: number; detail: AlertDetail }[] = [];
+    const alerts: { index: number; detail: KitAlertDetail }[] = [];
     const results: BaselineResult[] = targets.map((t, i) => {
       const hourly = (history.get(`h${i}`) ?? []).map(([, v]) => v);
       const learned = hourly.length >= MIN_BASELINE_HOURS ? median(hourly) : undefined;

@@ -9,6 +9,7 @@
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { fingerprintOf } from '../../domain/contracts/events';
 import type { LogAggregatorConfig, LogSource } from '../../domain/logs/config';
 import { decodePayload, isLogEvent, type LogEvent, rawData } from '../../domain/logs/decode';
 import { type MetricRecorder, metricsApiRecorder } from '../../domain/logs/emf';
@@ -17,13 +18,12 @@ import { CONFIGURED_PARSERS, type ConfiguredParser, parseLine } from '../../doma
 import { type AlertRequest, applyRules, compileRules, type RuleEffects } from '../../domain/logs/rules';
 import { Metrics } from '../../layers/instrumentation/metrics';
 import type { MetricsApi } from '../../layers/instrumentation/types';
-import { AlertPublisher, alertDetail, alertLabels, fingerprintOf } from '../shared/alert-publisher';
+import { AlertPublisher, alertDetail, alertLabels } from '../shared/alert-publisher';
 import { bundledConfig } from '../shared/bundled-config';
 import { type DeadLetter, DeadLetterQueue } from './dead-letter';
 
 export type { LogAggregatorConfig, LogSource, LookupTables, ProcessingRule } from '../../domain/logs/config';
 export type { EventSource, NormalizedEvent } from '../../domain/logs/normalize';
-export type { AlertDetail } from '../shared/alert-publisher';
 export type { DeadLetter } from './dead-letter';
 
 /** Receives the lines to write (forwarded events, then EMF), once per invocation. */

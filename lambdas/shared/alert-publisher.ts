@@ -3,39 +3,22 @@
  * alert pipeline. PutEvents takes at most 10 entries and 256 KB per call; failed entries are
  * retried, and an entry still failing is reported so its log record is dead-lettered.
  */
-import { createHash } from 'node:crypto';
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
-import type { Severity } from '../../domain/contracts/severity';
+import {
+  fingerprintOf,
+  KIT_DETAIL_TYPE,
+  KIT_SOURCE,
+  type KitAlertDetail,
+  MAX_ALERT_SUMMARY_CHARS,
+} from '../../domain/contracts/events';
 import type { NormalizedEvent } from '../../domain/logs/normalize';
 import type { AlertRequest } from '../../domain/logs/rules';
 
-export const ALERT_SOURCE = 'maif.observability';
-export const ALERT_DETAIL_TYPE = 'MAIF Alert';
 export const MAX_PUT_EVENTS_ENTRIES = 10;
 export const MAX_PUT_EVENTS_BYTES = 256 * 1024;
 /** The normalized event inside an alert is capped: the alert points at the log, it does not carry it. */
 export const MAX_ALERT_EVENT_BYTES = 8 * 1024;
-export const MAX_ALERT_SUMMARY_CHARS = 512;
 export const ALERT_MAX_ATTEMPTS = 3;
-
-export interface AlertDetail {
-  readonly alertName: string;
-  readonly severity: Severity;
-  readonly labels: Readonly<Record<string, string>>;
-  readonly summary: string;
-  readonly rule: string;
-  readonly event: Record<string, unknown>;
-  /** sha256 of the alert name and its sorted labels (hex, 16 characters): the alert's identity. */
-  readonly fingerprint: string;
-  /** Events of this invocation that raised this alert (same fingerprint); `event` is the first. */
-  readonly occurrences: number;
-}
-
-export function fingerprintOf(alertName: string, labels: Readonly<Record<string, string>>): string {
-  const hash = createHash('sha256').update(alertName);
-  for (const key of Object.keys(labels).sort()) hash.update(`\u0000${key}\u0000${labels[key]}`);
-  return hash.digest('hex').slice(0, 16);
-}
 
 function capEvent(event: NormalizedEvent): Record<string, unknown> {
   const json = JSON.stringify(event);
@@ -59,7 +42,7 @@ export function alertLabels(request: AlertRequest, event: NormalizedEvent): Reco
   return { service: event.service, log_group: event.source.logGroup, ...request.labels };
 }
 
-export function alertDetail(request: AlertRequest, event: NormalizedEvent, occurrences = 1): AlertDetail {
+export function alertDetail(request: AlertRequest, event: NormalizedEvent, occurrences = 1): KitAlertDetail {
   const labels = alertLabels(request, event);
   return {
     alertName: request.alertName,
@@ -106,7 +89,7 @@ export class AlertPublisher {
    * Publishes the details; resolves with the failures (index in `details` -> reason). Never throws:
    * a failure is the caller's to dead-letter.
    */
-  async publish(details: readonly { detail: AlertDetail; time: string }[]): Promise<Map<number, string>> {
+  async publish(details: readonly { detail: KitAlertDetail; time: string }[]): Promise<Map<number, string>> {
     const failures = new Map<number, string>();
     if (details.length === 0) return failures;
     if (this.#bus === undefined || this.#bus === '') {
@@ -116,8 +99,8 @@ export class AlertPublisher {
     let pending: { index: number; entry: PutEventsRequestEntry; size: number }[] = [];
     details.forEach(({ detail, time }, index) => {
       const entry: PutEventsRequestEntry = {
-        Source: ALERT_SOURCE,
-        DetailType: ALERT_DETAIL_TYPE,
+        Source: KIT_SOURCE,
+        DetailType: KIT_DETAIL_TYPE,
         Detail: JSON.stringify(detail),
         EventBusName: this.#bus,
         Time: new Date(time),

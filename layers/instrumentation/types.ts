@@ -42,7 +42,7 @@ export type MetricUnit = (typeof METRIC_UNITS)[number];
 /** 60 = standard resolution, 1 = high resolution (per-second, enables 10 s alarm periods). */
 export type StorageResolution = 1 | 60;
 
-export interface InstrumentOptions {
+export interface MetricInstrumentOptions {
   readonly description?: string;
   /** Label names, declared up front. A label not declared here is rejected at the call. */
   readonly labels?: readonly string[];
@@ -51,12 +51,12 @@ export interface InstrumentOptions {
   readonly resolution?: StorageResolution;
 }
 
-export interface HistogramOptions extends InstrumentOptions {
+export interface HistogramOptions extends MetricInstrumentOptions {
   /** Bucket upper bounds for the Prometheus exposition. EMF always carries the full distribution. */
   readonly buckets?: readonly number[];
 }
 
-export interface SummaryOptions extends InstrumentOptions {
+export interface SummaryOptions extends MetricInstrumentOptions {
   /** Quantiles reported in the Prometheus exposition, e.g. [0.5, 0.9, 0.99]. */
   readonly quantiles?: readonly number[];
 }
@@ -86,8 +86,8 @@ export type Summary = Histogram;
 export interface MetricsApi {
   readonly namespace: string;
   readonly service: string;
-  counter(name: string, options?: InstrumentOptions): Counter;
-  gauge(name: string, options?: InstrumentOptions): Gauge;
+  counter(name: string, options?: MetricInstrumentOptions): Counter;
+  gauge(name: string, options?: MetricInstrumentOptions): Gauge;
   histogram(name: string, options?: HistogramOptions): Histogram;
   summary(name: string, options?: SummaryOptions): Summary;
   /** Writes everything aggregated since the last flush to the sink; never throws. */

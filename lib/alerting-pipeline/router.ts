@@ -12,7 +12,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ALARM_DETAIL_TYPE, KIT_DETAIL_TYPE, KIT_SOURCE } from '../../domain/routing/intake';
+import { ALARM_DETAIL_TYPE, KIT_DETAIL_TYPE, KIT_SOURCE } from '../../domain/contracts/events';
 import { compileRouter, type RouterConfig } from '../../domain/routing/routing';
 import { nagArn } from '../nag';
 import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';

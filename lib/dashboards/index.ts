@@ -18,13 +18,12 @@ export {
   type DashboardDefinition,
   type DashboardPanel,
   type DashboardsConfig,
-  type DashboardTarget,
-  DEFAULT_PERIOD_SECONDS,
+  DEFAULT_WIDGET_PERIOD_SECONDS,
   dashboardName,
   type PanelType,
   REALTIME_PERIOD_SECONDS,
 } from '../../domain/dashboards/model';
-export { REALTIME_METRICS, type RealtimeMetricName } from '../../domain/dashboards/realtime';
+export { type DashboardTarget, REALTIME_METRICS, type RealtimeMetricName } from '../../domain/dashboards/realtime';
 export {
   IdAllocator,
   MAX_EXPRESSION_LENGTH,

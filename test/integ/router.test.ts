@@ -10,7 +10,7 @@ import { DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aw
 import { resolveConfig } from '../../domain/config';
 import { encodeAlarmDescription } from '../../domain/contracts/alarm-spec';
 import type { EscalationInput, Notification } from '../../domain/contracts/alert';
-import { fingerprintOf } from '../../domain/routing/intake';
+import { fingerprintOf } from '../../domain/contracts/events';
 import { routerConfigOf } from '../../domain/routing/routing';
 import { createHandler, ROUTER_METRIC } from '../../lambdas/router';
 import { AlertStore } from '../../lambdas/shared/alert-store';

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { fingerprintOf } from '../../domain/contracts/events';
 import type { ProcessingRule } from '../../domain/logs/config';
 import { DecodeError, decodePayload } from '../../domain/logs/decode';
 import { metricsApiRecorder } from '../../domain/logs/emf';
@@ -6,7 +7,7 @@ import { defaultServiceOf, type NormalizedEvent, normalize } from '../../domain/
 import { parseLine } from '../../domain/logs/parsers';
 import { applyRules, compileRules } from '../../domain/logs/rules';
 import { deadLetterBodies } from '../../lambdas/log-aggregator/dead-letter';
-import { alertDetail, fingerprintOf, MAX_ALERT_EVENT_BYTES } from '../../lambdas/shared/alert-publisher';
+import { alertDetail, MAX_ALERT_EVENT_BYTES } from '../../lambdas/shared/alert-publisher';
 import { Metrics } from '../../layers/instrumentation/metrics';
 import exampleConfig from '../../observability.config';
 import { controlMessage, corruptMessages, dataMessage, encodePayload } from '../private/cwl-payload';

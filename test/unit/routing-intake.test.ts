@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { encodeAlarmDescription } from '../../domain/contracts/alarm-spec';
-import { fingerprintOf, IntakeError, parseEvent } from '../../domain/routing/intake';
+import { fingerprintOf } from '../../domain/contracts/events';
+import { IntakeError, parseEvent } from '../../domain/routing/intake';
 
 function alarmEvent(state: string, labels: Record<string, string> = { team: 'platform' }) {
   return {

@@ -10,7 +10,7 @@ import type {
   Gauge,
   Histogram,
   HistogramOptions,
-  InstrumentOptions,
+  MetricInstrumentOptions,
   MetricsApi,
   StorageResolution,
   Summary,
@@ -155,11 +155,11 @@ export class Metrics implements MetricsApi {
     this.#sink.attach?.(() => this.flush());
   }
 
-  counter(name: string, options: InstrumentOptions = {}): Counter {
+  counter(name: string, options: MetricInstrumentOptions = {}): Counter {
     return this.#register('counter', name, options, (d) => new CounterInstrument(d, this.#context));
   }
 
-  gauge(name: string, options: InstrumentOptions = {}): Gauge {
+  gauge(name: string, options: MetricInstrumentOptions = {}): Gauge {
     return this.#register('gauge', name, options, (d) => new GaugeInstrument(d, this.#context));
   }
 
