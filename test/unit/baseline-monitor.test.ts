@@ -200,7 +200,7 @@ describe('baseline monitor Lambda', () => {
       event: { current: 0.2, baseline: 0.09, factor: 0.8, hours: 49 },
       occurrences: 1,
     });
-    expect(detail.fingerprint).toMatch(/^[0-9a-f]{16}$/);
+    expect(detail.fingerprint).toMatch(/^[0-9a-f]{32}$/);
     expect(JSON.parse(entries[1].Detail).fingerprint).not.toBe(detail.fingerprint);
   });
 

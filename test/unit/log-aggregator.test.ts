@@ -247,7 +247,7 @@ describe('alert details', () => {
   it('has a fingerprint that ignores label order and changes with any label', () => {
     expect(fingerprintOf('a', { x: '1', y: '2' })).toBe(fingerprintOf('a', { y: '2', x: '1' }));
     expect(fingerprintOf('a', { x: '1' })).not.toBe(fingerprintOf('a', { x: '2' }));
-    expect(fingerprintOf('a', { x: '1' })).toMatch(/^[0-9a-f]{16}$/);
+    expect(fingerprintOf('a', { x: '1' })).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('caps the event it carries', () => {
