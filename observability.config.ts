@@ -5,7 +5,7 @@
  */
 import { defineConfig } from './domain/config';
 
-/** The seed's `labels={"team": ..., "service": "maif"}` on every alert rule. */
+/** The guide's `labels={"team": ..., "service": "maif"}` on every alert rule. */
 const platform = { team: 'platform', service: 'maif' } as const;
 
 export default defineConfig({
@@ -117,7 +117,7 @@ export default defineConfig({
       },
     ],
     processingRules: [
-      // The seed's `lookup_user_metadata`: join the users table on user_id.
+      // The guide's `lookup_user_metadata`: join the users table on user_id.
       {
         name: 'enrich_user_context',
         condition: 'user_id exists',
@@ -133,7 +133,7 @@ export default defineConfig({
         severity: 'warning',
         labels: { team: 'platform' },
       },
-      // The seed's `generate_metric`: one count per event, by operation.
+      // The guide's `generate_metric`: one count per event, by operation.
       {
         name: 'extract_metrics',
         condition: 'operation exists',
@@ -155,7 +155,7 @@ export default defineConfig({
     autoInstrumentation: true,
     exporters: [
       { type: 'xray' },
-      // The seed's http://jaeger:14268/api/traces takes Thrift; Jaeger's collector takes Zipkin v2 JSON on 9411.
+      // The guide's http://jaeger:14268/api/traces takes Thrift; Jaeger's collector takes Zipkin v2 JSON on 9411.
       { type: 'jaeger', endpoint: 'http://jaeger:9411/api/v2/spans' },
       { type: 'zipkin', endpoint: 'http://zipkin:9411/api/v2/spans' },
       { type: 'console', enabled: false },
@@ -254,7 +254,7 @@ export default defineConfig({
     ],
     alerts: [
       { metric: 'error_rate', threshold: 10, condition: 'greater_than', action: 'immediate_notification' },
-      // 5 seconds, in milliseconds as the seed writes it.
+      // 5 seconds, in milliseconds as the guide writes it.
       { metric: 'response_time', threshold: 5000, condition: 'greater_than', action: 'performance_alert' },
     ],
   },
@@ -289,7 +289,7 @@ export default defineConfig({
         runbook: 'https://runbooks.maif.example.com/high-latency',
       },
       {
-        // Traffic, the fourth golden signal: the seed alerts on errors, latency and saturation only.
+        // Traffic, the fourth golden signal: the guide alerts on errors, latency and saturation only.
         name: 'no_traffic',
         description: 'MAIF receives no requests',
         condition: 'rate(http_requests_total) < 0.01',

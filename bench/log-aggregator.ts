@@ -1,7 +1,7 @@
 /**
  * Log aggregator throughput: events per second on one core for decode (base64 + gunzip + JSON) +
  * parse + normalize + 5 processing rules + serialization of the forwarded line, per line kind.
- * Run: `node --import tsx bench/log-aggregator.ts` (the lead's `npm run bench` does); prints a
+ * Run: `node --import tsx bench/log-aggregator.ts` (`npm run bench` runs it too); prints a
  * Markdown table. Output lines go to a no-op sink: this measures CPU, not stdout.
  *
  * The handler is measured as Lambda runs it: bundled by esbuild (as the CDK's NodejsFunction

@@ -1,7 +1,8 @@
 /**
  * `maif-obs doctor [--config FILE] [--env NAME] [--json] [--label-values N]`: checks a
- * configuration against the seed's best practices and CloudWatch's economics. Exit code 1 when
- * a finding is an error, 0 otherwise; `--json` prints `{ findings, cost, summary }` for CI.
+ * configuration against the MAIF monitoring guide's best practices and CloudWatch's economics.
+ * Exit code 1 when a finding is an error, 0 otherwise; `--json` prints
+ * `{ findings, cost, summary }` for CI.
  */
 
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../domain/config/load';
@@ -46,7 +47,8 @@ function run(args: readonly string[], context: CliContext): number {
 }
 
 export const doctorCommand: CliCommand = {
-  summary: "Check the configuration against the seed's best practices and estimate its monthly CloudWatch cost",
+  summary:
+    "Check the configuration against the MAIF monitoring guide's best practices and estimate its monthly CloudWatch cost",
   usage: USAGE,
   run,
 };

@@ -7,7 +7,7 @@ import { compileDashboards } from '../domain/dashboards/model';
 import type { CliCommand, CliContext } from './command';
 import { parseOptions } from './options';
 
-// Still exported here: lib/dashboards/index.ts and the sandbox import them from this module.
+/** The directory written when `--out` is not given. */
 export const DEFAULT_OUT_DIR = 'grafana';
 
 const OPTIONS = {

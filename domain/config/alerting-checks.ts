@@ -1,5 +1,5 @@
 /**
- * Cross-field checks of the alert pipeline's settings (issue 5): escalation targets and the
+ * Cross-field checks of the alert pipeline's settings: escalation targets and the
  * channels they name, the business-hours calendar and maintenance windows. Defensive reads: the
  * input has not been validated yet.
  */

@@ -1,6 +1,7 @@
 /**
- * The alerting settings lib/config does not carry yet, as zod schemas the lead can fold in:
- * a rule's `period`, and per-baseline anomaly switches (`baselines: { name: '100ms' | {...} }`).
+ * Alerting settings the configuration schema (schema.ts) does not accept yet, as zod schemas
+ * it can take in: a rule's `period`, and per-baseline anomaly switches
+ * (`baselines: { name: '100ms' | {...} }`).
  */
 import { z } from 'zod';
 import { isDuration } from '../../layers/instrumentation/units';
@@ -13,7 +14,10 @@ const durationText = z
 /** `alerting.rules[].period`: the alarm period (10s, 20s, 30s on high-resolution metrics, or whole minutes). */
 export const rulePeriodSchema = durationText.optional();
 
-/** One `alerting.baselines` entry: the seed's `'100ms'`, or an object with per-metric switches. */
+/**
+ * One `alerting.baselines` entry: a duration, as the MAIF monitoring guide writes baselines
+ * (`'100ms'`), or an object with per-metric switches.
+ */
 export const baselineSettingSchema = z.union([
   durationText,
   z.strictObject({
@@ -27,8 +31,8 @@ export const baselineSettingSchema = z.union([
 export type BaselineSetting = z.input<typeof baselineSettingSchema>;
 
 /**
- * Splits `alerting.baselines` written with per-metric switches into what lib/config accepts today
- * (`name: '100ms'`) and the AlertAlarms `baselines` prop.
+ * Splits `alerting.baselines` written with per-metric switches into what the configuration schema
+ * accepts today (`name: '100ms'`) and the AlertAlarms `baselines` prop.
  */
 export function splitBaselines(input: Readonly<Record<string, BaselineSetting>>): {
   baselines: Record<string, string>;

@@ -1,6 +1,6 @@
 /**
  * The OpenSearch domain settings' defaults and limits, shared by the configuration schema
- * (lib/config/schema.ts) and the `LogOpenSearch` construct; each words its own errors.
+ * (schema.ts) and the `LogOpenSearch` construct (lib/log-opensearch.ts); each words its own errors.
  */
 
 export const OPENSEARCH_DEFAULTS = {

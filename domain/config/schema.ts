@@ -1,6 +1,6 @@
 /**
- * The zod schema of `observability.config.ts`: what the seed configures as dicts, typed.
- * Every object is strict (unknown keys are rejected with the list of allowed keys) and every
+ * The zod schema of `observability.config.ts`: what the MAIF monitoring guide configures as dicts,
+ * typed. Every object is strict (unknown keys are rejected with the list of allowed keys) and every
  * custom type writes its own message, `<value received> is not <what is allowed>`; resolve.ts
  * prefixes the field path. Cross references (tables, channels, names) are checked in checks.ts.
  */
@@ -30,7 +30,7 @@ import {
 
 export { LOG_LEVELS, METRIC_UNITS };
 
-/** The seed's system metric groups (SystemMonitor.configure_metrics). */
+/** The MAIF monitoring guide's system metric groups (SystemMonitor.configure_metrics). */
 export const SYSTEM_METRICS = {
   cpu: ['utilization', 'load_average', 'context_switches', 'interrupts'],
   memory: ['usage', 'available', 'swap_usage', 'page_faults'],
@@ -38,7 +38,7 @@ export const SYSTEM_METRICS = {
   network: ['bandwidth', 'packets', 'errors', 'connections'],
 } as const;
 
-/** The seed's application metric groups (ApplicationMonitor.configure_metrics). */
+/** The guide's application metric groups (ApplicationMonitor.configure_metrics). */
 export const APPLICATION_METRICS = {
   requests: ['rate', 'duration', 'status_codes', 'error_rate'],
   artifacts: ['count', 'size_distribution', 'creation_rate', 'access_patterns'],
@@ -47,7 +47,7 @@ export const APPLICATION_METRICS = {
   storage: ['read_operations', 'write_operations', 'data_size', 'compression_ratio'],
 } as const;
 
-/** The seed's business metric groups (ApplicationMonitor.configure_business_metrics). */
+/** The guide's business metric groups (ApplicationMonitor.configure_business_metrics). */
 export const BUSINESS_METRICS = {
   user_activity: ['active_users', 'session_duration', 'feature_usage'],
   data_quality: ['accuracy_scores', 'completeness_metrics', 'consistency_checks'],
@@ -133,7 +133,7 @@ const isTimeZone = (zone: string) => {
   }
 };
 
-/** A condition in the safe expression language (lambdas/shared/expression.ts). */
+/** A condition in the safe expression language (domain/languages/expression.ts). */
 export const expression = () =>
   z.string({ error: isNot("an expression (e.g. severity == 'critical')") }).superRefine((source, ctx) => {
     try {
@@ -193,7 +193,7 @@ const json: z.ZodType<JsonValue> = z.lazy(() =>
   }),
 );
 
-/** `{ utilization: true, ... }`: every flag defaults to on, as the seed turns them all on. */
+/** `{ utilization: true, ... }`: every flag defaults to on, as the guide turns them all on. */
 function flags<const K extends readonly string[]>(keys: K) {
   const shape: Record<string, z.ZodDefault<z.ZodBoolean>> = {};
   for (const k of keys) shape[k] = bool().default(true);
@@ -240,7 +240,7 @@ const metricsSchema = strict({
   }).prefault({}),
 }).prefault({});
 
-/** The parsers a `logging.sources` entry may name: the log aggregator's own (lambdas/log-aggregator/parsers). */
+/** The parsers a `logging.sources` entry may name: the log aggregator's own (domain/logs/parsers). */
 export const LOG_SOURCE_PARSERS = ['json', 'syslog', 'nginx'] as const;
 
 const logSourceSchema = strict({
@@ -286,8 +286,9 @@ const processingRuleSchema = tagged(
 const INSTANCE_COUNT_HINT = `1, an even number or a multiple of 3, from 1 to ${OPENSEARCH_LIMITS.MAX_INSTANCES} (data nodes are spread evenly over 2 or 3 zones)`;
 
 /**
- * The optional OpenSearch destination of the aggregated log group (the seed's
- * Elasticsearch/Kibana): off by default; see lib/log-opensearch.ts and the README for its cost.
+ * The optional OpenSearch destination of the aggregated log group (the MAIF monitoring guide's
+ * Elasticsearch/Kibana): off by default; see lib/log-opensearch.ts and the logs guide for its
+ * cost.
  */
 const opensearchSchema = strict({
   enabled: bool().default(false),
@@ -441,7 +442,7 @@ const severity = () => oneOf(SEVERITIES);
 const alertRuleSchema = strict({
   name: name(),
   description: z.string({ error: isNot('a string') }).default(''),
-  /** Parsed by the alert rule compiler (a later issue); only required to be non-empty here. */
+  /** Parsed by the alert rule compiler (domain/rules/compile.ts); only required to be non-empty here. */
   condition: nonEmpty(),
   duration: duration().default('0s'),
   severity: severity(),

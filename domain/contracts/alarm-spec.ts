@@ -1,6 +1,6 @@
 /**
  * The alarm spec: the compiler's output (rule -> AlarmSpec[]) and the contract shared with the
- * alert evaluator (engineer I2), which runs the same specs against recorded series.
+ * alert evaluator (domain/evaluator), which runs the same specs against recorded series.
  */
 import { isSeverity, type Severity } from './severity';
 

@@ -13,6 +13,9 @@ export interface BaselineTarget {
 
 export interface BaselineMonitorConfig {
   readonly baselines: readonly BaselineTarget[];
-  /** The seed's regression alert; absent: baselines are learned and published, no alert is raised. */
+  /**
+   * The regression alert of `alerting.performance.alerts`; absent: baselines are learned and
+   * published, no alert is raised.
+   */
   readonly regression?: { readonly name: string; readonly factor: number; readonly action: string };
 }

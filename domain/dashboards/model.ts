@@ -1,7 +1,7 @@
 /**
  * Dashboards from configuration, before any rendering: titles, CloudWatch names, a 24-column
- * layout and each panel's translated queries. dashboards.ts renders this as CloudWatch
- * dashboards, grafana.ts as Grafana dashboard JSON, so both show the same thing.
+ * layout and each panel's translated queries. lib/dashboards/dashboards.ts renders this as
+ * CloudWatch dashboards, grafana.ts as Grafana dashboard JSON, so both show the same thing.
  */
 import { METRIC_CATALOG, type MetricKind } from '../../layers/instrumentation/catalog';
 import { parseDuration } from '../../layers/instrumentation/units';
@@ -42,7 +42,7 @@ export interface RealtimeSettings {
 
 /**
  * What the dashboards need from the configuration of one environment: a `ResolvedConfig`
- * (lib/config) is one.
+ * (domain/config) is one.
  */
 export interface DashboardsConfig {
   readonly service: string;

@@ -1,12 +1,13 @@
 /**
- * The seed's real-time metric names, each as PromQL over the metric catalog. They run at 10 s
- * periods, so the metrics behind them must be emitted at high resolution (resolution: 1).
+ * The MAIF monitoring guide's real-time metric names, each as PromQL over the metric catalog.
+ * They run at 10 s periods, so the metrics behind them must be emitted at high resolution
+ * (resolution: 1).
  */
 import { METRIC_CATALOG } from '../../layers/instrumentation/catalog';
 import type { MetricDefinitions } from './translate';
 
 export interface DashboardTarget {
-  /** A PromQL expression (see the supported subset in the README). */
+  /** A PromQL expression (see the supported subset in the dashboards guide). */
   readonly expr: string;
   /** Legend of the line. @default the expression */
   readonly legend?: string;
@@ -48,7 +49,7 @@ export type RealtimeMetricName = keyof typeof REALTIME_METRICS;
 
 /**
  * The panel of one real-time metric name: a declared custom gauge or counter of that name wins
- * (the seed declares `active_connections` as a custom gauge), then REALTIME_METRICS; undefined
+ * (the guide declares `active_connections` as a custom gauge), then REALTIME_METRICS; undefined
  * for anything else.
  */
 export function realtimePanel(

@@ -137,7 +137,10 @@ type Val = VectorVal | SeriesVal | ScalarVal;
 const AGGREGATORS: Readonly<Record<string, Aggregator>> = { sum: 'SUM', avg: 'AVG', min: 'MIN', max: 'MAX' };
 const ARITHMETIC: Readonly<Record<string, number>> = { '+': 1, '-': 1, '*': 2, '/': 2 };
 const HISTOGRAM_PARTS = ['_bucket', '_sum', '_count'] as const;
-/** The seed filters on an HTTP status regex; the catalog records the class: status=~'5..' -> status_class='5xx'. */
+/**
+ * The MAIF monitoring guide's dashboards filter on an HTTP status regex; the catalog records the
+ * class: status=~'5..' -> status_class='5xx'.
+ */
 const STATUS_CLASS_REGEX = /^([1-5])(?:\.\.|xx|\[0-9\]\[0-9\]|\\d\\d|\\d\{2\})$/;
 const LITERAL_ALTERNATION = /^[A-Za-z0-9_\-. ]+(?:\|[A-Za-z0-9_\-. ]+)*$/;
 const REGEX_META = /[\\^$.|?*+()[\]{}]/;

@@ -1,8 +1,8 @@
 /**
- * `runDoctor`: checks one resolved environment against the seed's best practices and prices it
- * in CloudWatch. The configuration goes through the project's own compilers (alarms, dashboards,
- * routing) so the doctor sees what the stack would deploy; a part that does not compile is a
- * finding and the checks that need it are skipped.
+ * `runDoctor`: checks one resolved environment against the MAIF monitoring guide's best practices
+ * and prices it in CloudWatch. The configuration goes through the project's own compilers (alarms,
+ * dashboards, routing) so the doctor sees what the stack would deploy; a part that does not compile
+ * is a finding and the checks that need it are skipped.
  */
 
 import type { ResolvedConfig } from '../config';

@@ -9,7 +9,7 @@ const money = (n: number) => `$${n.toLocaleString('en-US', { minimumFractionDigi
 const count = (n: number) => n.toLocaleString('en-US');
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
-/** The price table, one line per item (shown in the output and the README). */
+/** The price table, one line per item (shown in the output and in the CLI guide). */
 export function priceLines(): string[] {
   const P = CLOUDWATCH_PRICES;
   let from = 0;

@@ -3,7 +3,8 @@
  * that writes an AST back as canonical PromQL. The parser covers the whole expression syntax
  * (selectors, ranges, subqueries, offset/@, functions, aggregations with by/without, binary
  * operators with bool/on/ignoring/group_left/group_right); what the dashboards can translate is
- * decided later by translate.ts, so an unsupported construct gets a precise message there.
+ * decided later by domain/dashboards/translate.ts, so an unsupported construct gets a precise
+ * message there.
  */
 
 export interface Duration {

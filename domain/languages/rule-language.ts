@@ -1,7 +1,7 @@
 /**
  * The alert rule condition language: a hand-written lexer and recursive-descent parser to an
  * AST (no eval), and a printer whose output parses back to the same AST. The grammar is in
- * docs/readme/alert-rules.md.
+ * the alerting guide.
  */
 
 export type Comparator = '>' | '>=' | '<' | '<=' | '==' | '!=';

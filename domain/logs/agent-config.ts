@@ -13,8 +13,8 @@ import { LOG_SOURCE_PARSERS, type LogSource } from '../config/schema';
 export type HostLogParser = LogSource['parser'];
 
 /**
- * One entry of `logging.sources` (the seed's `log_sources`): `path` is a file path glob on the
- * host (`/logs/maif-app-*.log`); tags may be left out.
+ * One entry of `logging.sources` (the MAIF monitoring guide's `log_sources`): `path` is a file path
+ * glob on the host (`/logs/maif-app-*.log`); tags may be left out.
  */
 export type HostLogSource = Readonly<Pick<LogSource, 'name' | 'path' | 'parser'>> & {
   readonly tags?: Readonly<LogSource['tags']>;

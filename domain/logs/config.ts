@@ -1,7 +1,7 @@
 /**
  * The bundled configuration of the log aggregator: `{ rules, lookupTables, sources? }`, taken from
  * `logging.processingRules`, `logging.lookupTables` and `logging.sources` of the resolved config
- * (lib/config validates them with zod at synth time; the handler re-checks what it compiles).
+ * (domain/config validates them with zod at synth time; the handler re-checks what it compiles).
  */
 
 import type { MetricUnit } from '../../layers/instrumentation/types';
@@ -49,7 +49,7 @@ export interface DropRule extends RuleBase {
 
 export type ProcessingRule = EnrichRule | AlertRuleAction | ExtractMetricRule | DropRule;
 
-/** The seed's `log_sources`: `path` is a log group name, `*` matches any run of characters. */
+/** The MAIF monitoring guide's `log_sources`: `path` is a log group name, `*` matches any run of characters. */
 export interface LogSource {
   readonly name: string;
   readonly path: string;

@@ -1,6 +1,6 @@
 /**
  * Processing rules, compiled once per container: each condition becomes a closure tree
- * (lambdas/shared/expression.ts) and each field path a pre-split array, so per event a rule costs
+ * (domain/languages/expression.ts) and each field path a pre-split array, so per event a rule costs
  * one predicate call and, when it matches, its action.
  */
 

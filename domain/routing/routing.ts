@@ -1,6 +1,7 @@
 /**
- * Routing: the seed's routing rules (condition -> notify / escalate / suppress), evaluated with
- * the safe expression language. Pure: the router Lambda and `maif-obs route` share it.
+ * Routing: the MAIF monitoring guide's routing rules (condition -> notify / escalate /
+ * suppress), evaluated with the safe expression language. Pure: the router Lambda and
+ * `maif-obs route` share it.
  *
  * Identifiers resolve to alert fields first (`severity`, `alertName`, `labels.service`, ...),
  * then to labels (`team` -> labels.team). Computed identifiers: `business_hours` (the calendar),
@@ -44,7 +45,7 @@ export interface RouterConfig {
   }[];
   readonly escalationTargets: Readonly<Record<string, { readonly channels: readonly string[] }>>;
   readonly channels: readonly string[];
-  /** The seed's `escalation_enabled`: false keeps only the notify level (no escalate action, no repeat). */
+  /** The guide's `escalation_enabled`: false keeps only the notify level (no escalate action, no repeat). */
   readonly escalation?: boolean;
   readonly repeat: number;
   readonly businessHours: BusinessHours;

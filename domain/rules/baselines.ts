@@ -1,9 +1,10 @@
 /**
- * Performance baselines -> regression and anomaly alarms. The seed's regression rule
- * `current_performance < baseline * 0.8` reads, for a latency, performance = 1 / latency:
- * alarm when the current p95 > baseline / 0.8 (25 % slower). The baseline is the one the
- * baseline monitor learned (gauge `performance_baseline_seconds{metric=<name>}`), or the
- * configured static value while none has been learned (metric math FILL).
+ * Performance baselines -> regression and anomaly alarms. The MAIF monitoring guide's
+ * regression rule `current_performance < baseline * 0.8` reads, for a latency,
+ * performance = 1 / latency: alarm when the current p95 > baseline / 0.8 (25 % slower). The
+ * baseline is the one the baseline monitor learned (gauge
+ * `performance_baseline_seconds{metric=<name>}`), or the configured static value while none has
+ * been learned (metric math FILL).
  */
 
 import { parseDuration } from '../../layers/instrumentation/units';
@@ -12,7 +13,7 @@ import { type AlarmSpec, encodeAlarmDescription, type MetricRef } from '../contr
 import { alarmName, type CompileContext, compileRule, DEFAULT_ANOMALY_BANDS, numberText } from './compile';
 import { AlertRuleError, checkAlarmSpec, formatSeconds } from './limits';
 
-/** The seed's baseline names -> the series they measure (rule language). Other names are rule series. */
+/** The guide's baseline names -> the series they measure (rule language). Other names are rule series. */
 export const BASELINE_METRICS: Readonly<Record<string, string>> = {
   search_latency_p95: 'p95(search_duration_seconds)',
   artifact_creation_time: 'p95(artifact_creation_duration_seconds)',
@@ -33,7 +34,7 @@ export const DEFAULT_REGRESSION_FACTOR = 0.8;
 const REGRESSION_RE = /^\s*current_performance\s*<\s*baseline\s*\*\s*(\d+(?:\.\d+)?)\s*$/;
 const ANOMALY_RE = /^\s*anomaly_score\s*>\s*(\d+(?:\.\d+)?)\s*$/;
 
-/** Per-baseline switches beyond lib/config's `name: '100ms'` (see lib/alerting/config.ts). */
+/** Per-baseline switches beyond the configuration's `name: '100ms'` (see domain/config/alerting.ts). */
 export interface BaselineOptions {
   /** @default performance.anomalyDetection */
   readonly anomalyDetection?: boolean;
@@ -50,7 +51,7 @@ interface PerformanceAlerts {
   readonly anomaly?: { readonly name: string; readonly action: string };
 }
 
-/** Reads the seed's performance alerts: the regression factor and which actions to label alarms with. */
+/** Reads `alerting.performance.alerts`: the regression factor and which actions to label alarms with. */
 export function performanceAlerts(config: PerformanceConfig): PerformanceAlerts {
   let regression: PerformanceAlerts['regression'];
   let anomaly: PerformanceAlerts['anomaly'];

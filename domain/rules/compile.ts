@@ -1,7 +1,7 @@
 /**
- * Alert rule -> AlarmSpec: names resolve to catalog metrics (or the seed's names), statistics to
- * CloudWatch statistics, arithmetic to metric math, thresholds to the metric's unit, `duration`
- * to period x evaluation periods. Every CloudWatch limit is checked here, at synth.
+ * Alert rule -> AlarmSpec: names resolve to catalog metrics (or their aliases, names.ts),
+ * statistics to CloudWatch statistics, arithmetic to metric math, thresholds to the metric's unit,
+ * `duration` to period x evaluation periods. Every CloudWatch limit is checked here, at synth.
  */
 import { METRIC_CATALOG, type MetricKind } from '../../layers/instrumentation/catalog';
 import type { MetricUnit } from '../../layers/instrumentation/types';
@@ -30,7 +30,7 @@ import {
   type StatName,
 } from '../languages/rule-language';
 import { AlertRuleError, checkAlarmSpec, formatSeconds, isValidPeriod } from './limits';
-import { SEED_NAMES } from './names';
+import { METRIC_ALIASES } from './names';
 
 export interface MetricInfo {
   readonly kind: MetricKind;
@@ -48,7 +48,7 @@ export interface CompileContext {
   readonly highResolution: ReadonlySet<string>;
 }
 
-/** An alert rule as the configuration writes it (lib/config's AlertRule, plus `period`). */
+/** An alert rule as the configuration writes it (the configuration schema's AlertRule, plus `period`). */
 export interface AlertRuleInput {
   readonly name: string;
   readonly description?: string;
@@ -135,7 +135,7 @@ interface Val {
 }
 
 interface BuildOptions {
-  /** Bare thresholds on time metrics are milliseconds (the seed's real-time alerts). */
+  /** Bare thresholds on time metrics are milliseconds (as the MAIF monitoring guide writes real-time alerts). */
   readonly bareTimeInMs?: boolean;
 }
 
@@ -356,11 +356,11 @@ class RuleCompiler {
       }
     }
     if (!resolved) {
-      const known = [...Object.keys(SEED_NAMES), ...Object.keys(this.#ctx.metrics)];
+      const known = [...Object.keys(METRIC_ALIASES), ...Object.keys(this.#ctx.metrics)];
       this.fail(
         `unknown metric '${s.name}' (did you mean ${nearestNames(s.name, known)
           .map((k) => `'${k}'`)
-          .join(', ')}? rules use the metric catalog's names and the seed's names)`,
+          .join(', ')}? rules use the metric catalog's names and aliases such as error_rate and response_time)`,
       );
     }
     if (resolved.alias) {
@@ -375,18 +375,18 @@ class RuleCompiler {
     return this.#metric(name, resolved.info, stat, s.filters);
   }
 
-  /** A series inside a seed name's definition: a metric, with the user's filters and statistic. */
+  /** A series inside an alias's definition: a metric, with the user's filters and statistic. */
   #aliasSeries(s: SeriesExpr, alias: AliasScope): Val {
     const info = Object.hasOwn(this.#ctx.metrics, s.name) ? this.#ctx.metrics[s.name] : undefined;
-    if (!info) this.fail(`the seed name table refers to '${s.name}', which is not a known metric`);
+    if (!info) this.fail(`the metric alias table refers to '${s.name}', which is not a known metric`);
     return this.#metric(s.name, info, alias.stat ?? s.stat, [...s.filters, ...alias.filters]);
   }
 
   #lookup(name: string): { alias?: { expr: string; unit?: MetricUnit }; info: MetricInfo } | undefined {
-    // A custom metric of the same name wins over a seed name (the seed declares active_connections).
+    // A custom metric of the same name wins over an alias (the MAIF monitoring guide declares active_connections).
     const info = Object.hasOwn(this.#ctx.metrics, name) ? this.#ctx.metrics[name] : undefined;
-    if (Object.hasOwn(SEED_NAMES, name) && !(info && !Object.hasOwn(METRIC_CATALOG, name))) {
-      return { alias: SEED_NAMES[name], info: info ?? { kind: 'gauge', unit: 'None', labels: [] } };
+    if (Object.hasOwn(METRIC_ALIASES, name) && !(info && !Object.hasOwn(METRIC_CATALOG, name))) {
+      return { alias: METRIC_ALIASES[name], info: info ?? { kind: 'gauge', unit: 'None', labels: [] } };
     }
     return info ? { info } : undefined;
   }
@@ -503,9 +503,9 @@ const REALTIME_COMPARATORS: Readonly<Record<RealtimeAlertInput['condition'], Com
 };
 
 /**
- * The seed's real-time alerts: 10 s periods, one period to alarm. A bare threshold on a time
- * metric is in milliseconds (`response_time` 5000 = 5 s, as the seed writes it); the action
- * `immediate_notification` is critical, any other warning.
+ * The MAIF monitoring guide's real-time alerts: 10 s periods, one period to alarm. A bare threshold
+ * on a time metric is in milliseconds (`response_time` 5000 = 5 s, as the guide writes it); the
+ * action `immediate_notification` is critical, any other warning.
  */
 export function compileRealtimeAlerts(alerts: readonly RealtimeAlertInput[], ctx: CompileContext): AlarmSpec[] {
   const seen = new Map<string, number>();

@@ -1,15 +1,17 @@
 /**
- * The seed's metric names -> the metric catalog. Names the seed uses in alert rules and real-time
- * views (`error_rate`, `response_time`, `up`...) are written in the rule language over catalog
- * metrics. The real-time names come from the dashboards' table (lib/dashboards/realtime.ts),
- * converted from PromQL, so dashboards and alarms agree on what `error_rate` means.
+ * Metric aliases: the MAIF monitoring guide's metric names -> the metric catalog. Names the guide
+ * uses in alert rules and real-time views (`error_rate`, `response_time`, `up`...) are written in
+ * the rule language over catalog metrics. The real-time names come from the dashboards' table
+ * (domain/dashboards/realtime.ts), converted from PromQL, so dashboards and alarms agree on what
+ * `error_rate` means.
  */
 import type { MetricUnit } from '../../layers/instrumentation/types';
 import { REALTIME_METRICS } from '../dashboards/realtime';
 import { type PromNode, parsePromQL } from '../languages/promql';
 
-export interface SeedName {
-  /** The definition in the rule language (see docs/readme/alert-rules.md). */
+/** One alias: what a name in a rule stands for, over catalog metrics. */
+export interface MetricAlias {
+  /** The definition in the rule language (see the alerting guide). */
   readonly expr: string;
   /** The unit its thresholds are written in; inferred from the catalog when absent. */
   readonly unit?: MetricUnit;
@@ -57,8 +59,8 @@ export function promqlToRule(node: PromNode): string | undefined {
 /** Units the real-time names are read in (their PromQL does not say). */
 const REALTIME_UNITS: Readonly<Record<string, MetricUnit>> = { error_rate: 'Percent' };
 
-function realtimeNames(): Record<string, SeedName> {
-  const out: Record<string, SeedName> = {};
+function realtimeNames(): Record<string, MetricAlias> {
+  const out: Record<string, MetricAlias> = {};
   for (const [name, m] of Object.entries(REALTIME_METRICS)) {
     const expr = promqlToRule(parsePromQL(m.expr));
     if (expr === undefined) continue;
@@ -70,12 +72,12 @@ function realtimeNames(): Record<string, SeedName> {
 }
 
 /**
- * The name-mapping table. Catalog metric names are valid rule names as they are; these are the
- * seed's other names, and catalog metrics whose default statistic differs.
+ * The alias table. Catalog metric names are valid rule names as they are; these are the MAIF
+ * monitoring guide's other names, and catalog metrics whose default statistic differs.
  */
-export const SEED_NAMES: Readonly<Record<string, SeedName>> = {
+export const METRIC_ALIASES: Readonly<Record<string, MetricAlias>> = {
   ...realtimeNames(),
-  /** The seed's `response_time` (and `response_time_p95`): the request duration distribution, in seconds. */
+  /** The guide's `response_time` (and `response_time_p95`): the request duration distribution, in seconds. */
   response_time: { expr: 'http_request_duration_seconds' },
   /** A health probe target is down when any probe saw it down: Minimum over the rollup set. */
   up: { expr: 'min(up)' },

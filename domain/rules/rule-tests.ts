@@ -1,8 +1,9 @@
 /**
- * Unit tests for alert rules, like `promtool test rules` (run by `maif-obs test-rules FILE`). A test file
- * (YAML or JSON) gives input series in promtool's expanding notation and the alert states
- * expected at given times; the configuration's rules are compiled to AlarmSpecs and run through
- * the evaluator with CloudWatch's alarm semantics. Format: docs/readme/rule-tests.md.
+ * Unit tests for alert rules, like `promtool test rules` (run by `maif-obs test-rules FILE`). A
+ * test file (YAML or JSON) gives input series in promtool's expanding notation and the alert states
+ * expected at given times; the configuration's rules are compiled to AlarmSpecs and run through the
+ * evaluator with CloudWatch's alarm semantics. The file format is in the alerting guide (testing
+ * alert rules).
  */
 import { parseDuration } from '../../layers/instrumentation/units';
 import { type AlarmSpec, METADATA_MARKER } from '../contracts/alarm-spec';

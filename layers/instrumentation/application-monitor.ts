@@ -1,14 +1,15 @@
 /**
  * `ApplicationMonitor`: typed helpers with fixed metric names for what a MAIF service does
  * (requests, artifacts, search, embeddings, storage) and the business metrics. Names, kinds,
- * units and labels come from the catalog; the seed's nested on/off configuration decides which
- * instruments exist, and a helper whose metrics are all off does nothing. Helpers never throw.
+ * units and labels come from the catalog; the MAIF monitoring guide's nested on/off
+ * configuration decides which instruments exist, and a helper whose metrics are all off does
+ * nothing. Helpers never throw.
  */
 import type { CatalogMetricName } from './catalog';
 import { catalogInstrument } from './private/catalog-instruments';
 import type { Counter, Gauge, Histogram, Labels, LoggerApi, MetricsApi } from './types';
 
-/** The seed's settings (`configure_metrics` and `configure_business_metrics`) and the metrics each one turns on. */
+/** The guide's settings (`configure_metrics` and `configure_business_metrics`) and the metrics each one turns on. */
 export const APPLICATION_METRIC_SETTINGS = {
   requests: {
     rate: ['http_requests_total'],
@@ -59,7 +60,7 @@ export const BUSINESS_METRIC_SETTINGS = {
 
 type Toggles<T> = { readonly [G in keyof T]?: boolean | { readonly [K in keyof T[G]]?: boolean } };
 
-/** The seed's nested booleans; a group set to `false` turns all of its metrics off. @default - everything on */
+/** The guide's nested booleans; a group set to `false` turns all of its metrics off. @default - everything on */
 export type ApplicationMetricsConfig = Toggles<typeof APPLICATION_METRIC_SETTINGS> & {
   readonly business?: boolean | Toggles<typeof BUSINESS_METRIC_SETTINGS>;
 };

@@ -1,7 +1,7 @@
 /**
  * The metric catalog: every metric the kit emits, with its kind, unit, labels and meaning.
  * One source of truth for ApplicationMonitor, SystemMonitor, the middleware, the dashboards,
- * the alert rule compiler and the README's catalog table.
+ * the alert rule compiler and the catalog table of the reference page (`npm run docs`).
  */
 import type { MetricUnit } from './types';
 

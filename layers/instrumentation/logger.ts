@@ -1,5 +1,5 @@
 /**
- * `Logger`: one JSON line per call, in the seed's schema, fast and unable to throw.
+ * `Logger`: one JSON line per call, in the MAIF monitoring guide's log schema, fast and unable to throw.
  *
  * Line layout: timestamp, level, service, event, then trace_id, span_id, request_id,
  * function_name, cold_start (when known), then the schema fields user_id, operation,
@@ -106,7 +106,8 @@ interface Entry {
 type Entries = ReadonlyMap<string, Entry>;
 
 const CHILD = Symbol('maif.logger.child');
-interface ChildSeed {
+/** What `child()` passes to the constructor: the parent's core and the child's bound fields. */
+interface ChildInit {
   readonly [CHILD]: { readonly core: LoggerCore; readonly bound: Entries };
 }
 
@@ -342,11 +343,11 @@ export class Logger implements LoggerApi {
   #ctxKeys: Set<string> | undefined;
 
   constructor(options: LoggerOptions = {}) {
-    const seed = (options as Partial<ChildSeed>)[CHILD];
+    const child = (options as Partial<ChildInit>)[CHILD];
     let warnings: readonly string[] = [];
-    if (seed !== undefined) {
-      this.#core = seed.core;
-      this.#bound = seed.bound;
+    if (child !== undefined) {
+      this.#core = child.core;
+      this.#bound = child.bound;
     } else {
       const config = resolveLogConfig(options, options.env ?? process.env);
       warnings = config.warnings;
@@ -406,8 +407,8 @@ export class Logger implements LoggerApi {
     } catch {
       // Unreadable bindings (a hostile Proxy): the child logs without them.
     }
-    const seed: ChildSeed = { [CHILD]: { core: this.#core, bound: entries } };
-    return new Logger(seed as LoggerOptions);
+    const init: ChildInit = { [CHILD]: { core: this.#core, bound: entries } };
+    return new Logger(init as LoggerOptions);
   }
 
   /** Adds fields to every line of this logger family until `removeKeys`. */

@@ -1,8 +1,8 @@
 /**
  * `PerformanceTracer`: wall time, CPU time, memory and I/O wait of traced operations, checked
- * against the seed's thresholds (`slow_operation` 1s, `memory_spike` 100MB, `high_cpu` 80%,
- * `io_bottleneck` 100ms). A breach counts a metric, logs a warning and annotates the active
- * span. Errors of the traced function propagate unchanged; measuring never throws.
+ * against the MAIF monitoring guide's thresholds (`slow_operation` 1s, `memory_spike` 100MB,
+ * `high_cpu` 80%, `io_bottleneck` 100ms). A breach counts a metric, logs a warning and annotates
+ * the active span. Errors of the traced function propagate unchanged; measuring never throws.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
@@ -11,7 +11,7 @@ import { catalogCounter, catalogHistogram } from './private/catalog-instruments'
 import type { Counter, Histogram, LoggerApi, MetricsApi, TracerApi } from './types';
 import { DURATION_HINT, PERCENT_HINT, parseDuration, parsePercent, parseSize, SIZE_HINT } from './units';
 
-/** The seed's threshold names: also the `threshold` label and the span annotation suffix. */
+/** The guide's threshold names: also the `threshold` label and the span annotation suffix. */
 export const THRESHOLD_NAMES = ['slow_operation', 'memory_spike', 'high_cpu', 'io_bottleneck'] as const;
 export type ThresholdName = (typeof THRESHOLD_NAMES)[number];
 
@@ -22,7 +22,7 @@ const THRESHOLDS = {
   io_bottleneck: { option: 'ioBottleneck', parse: parseDuration, hint: DURATION_HINT, unit: 'ms', fallback: '100ms' },
 } as const satisfies Record<ThresholdName, unknown>;
 
-/** Each threshold as the seed writes it ('1s', '100MB', '80%') or as a number (ms, bytes, percent). */
+/** Each threshold as the guide writes it ('1s', '100MB', '80%') or as a number (ms, bytes, percent). */
 export interface PerformanceThresholds {
   /** Wall time. @default '1s' */
   readonly slowOperation?: string | number;
@@ -34,8 +34,8 @@ export interface PerformanceThresholds {
   readonly ioBottleneck?: string | number;
 }
 
-/** The seed's spelling (`set_thresholds({ slow_operation: '1s', ... })`) is accepted too. */
-export type SeedThresholds = { readonly [K in ThresholdName]?: string | number };
+/** The guide's snake_case spelling (`set_thresholds({ slow_operation: '1s', ... })`) is accepted too. */
+export type SnakeCaseThresholds = { readonly [K in ThresholdName]?: string | number };
 
 /** Below this wall time the CPU ratio is not checked: a short synchronous call is ~100% CPU by nature. */
 export const DEFAULT_CPU_MIN_DURATION_MS = 100;
@@ -46,10 +46,10 @@ export interface PerformanceTracerOptions {
   readonly metrics?: MetricsApi;
   readonly logger?: LoggerApi;
   readonly tracer?: TracerApi;
-  readonly thresholds?: PerformanceThresholds & SeedThresholds;
-  /** Read memory (the seed's memory_tracking). @default true */
+  readonly thresholds?: PerformanceThresholds & SnakeCaseThresholds;
+  /** Read memory (the guide's memory_tracking). @default true */
   readonly trackMemory?: boolean;
-  /** Read CPU time (the seed's cpu_profiling). @default true */
+  /** Read CPU time (the guide's cpu_profiling). @default true */
   readonly trackCpu?: boolean;
   /** `high_cpu` is checked for operations at least this long. @default 100 */
   readonly cpuMinDurationMs?: number;

@@ -1,8 +1,8 @@
 /**
  * `SystemMonitor`: CPU, memory, disk and network readings from /proc and statfs, emitted as the
- * catalog's gauges and counters. Which readings are taken follows the seed's nested on/off
- * configuration. A file that is missing, unreadable or odd skips only the readings that need
- * it (counted, warned once); nothing here throws after construction.
+ * catalog's gauges and counters. Which readings are taken follows the MAIF monitoring guide's
+ * nested on/off configuration. A file that is missing, unreadable or odd skips only the readings
+ * that need it (counted, warned once); nothing here throws after construction.
  */
 import { readFileSync, statfsSync } from 'node:fs';
 import { readFile, statfs } from 'node:fs/promises';
@@ -30,7 +30,7 @@ import type { Counter, Gauge, Labels, LoggerApi, MetricsApi } from './types';
 /** Where readings come from: a file under procRoot, or statfs on the mounts. */
 type Source = 'stat' | 'loadavg' | 'meminfo' | 'vmstat' | 'diskstats' | 'net/dev' | 'net/tcp' | 'statfs';
 
-/** The seed's settings (`SystemMonitor.configure_metrics`) and the /proc files each one reads. */
+/** The guide's settings (`SystemMonitor.configure_metrics`) and the /proc files each one reads. */
 export const SYSTEM_METRIC_SETTINGS = {
   cpu: { utilization: 'stat', load_average: 'loadavg', context_switches: 'stat', interrupts: 'stat' },
   memory: { usage: 'meminfo', available: 'meminfo', swap_usage: 'meminfo', page_faults: 'vmstat' },
@@ -43,7 +43,7 @@ type Group = keyof Settings;
 /** `cpu.utilization`, `network.connections`, ... */
 export type SystemMetricField = { [G in Group]: `${G}.${keyof Settings[G] & string}` }[Group];
 
-/** The seed's nested booleans; a group set to `false` turns all of its readings off. */
+/** The guide's nested booleans; a group set to `false` turns all of its readings off. */
 export type SystemMetricsConfig = {
   readonly [G in Group]?: boolean | { readonly [K in keyof Settings[G]]?: boolean };
 };
@@ -61,7 +61,7 @@ export interface SystemMonitorOptions {
   readonly procRoot?: string;
   /** Mount points whose space `disk_usage` reports. @default ['/'] (on Lambda, add '/tmp') */
   readonly mounts?: readonly string[];
-  /** Period of `start()`. @default 30000 (the seed's collection_interval "30s") */
+  /** Period of `start()`. @default 30000 (the guide's collection_interval "30s") */
   readonly intervalMs?: number;
 }
 

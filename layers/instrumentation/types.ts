@@ -98,7 +98,7 @@ export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT
 
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Structured fields of one log line (the seed's schema; anything else lands in `metadata`). */
+/** Structured fields of one log line (the MAIF monitoring guide's log schema; anything else lands in `metadata`). */
 export type LogFields = Record<string, unknown>;
 
 /** What the other modules need from `Logger`. */

@@ -1,6 +1,6 @@
 /**
- * Parsers for the short units the configuration is written in, as the seed writes them:
- * durations (`30s`, `5m`, `1h`, `7d`), sizes (`100MB`), percentages (`80%`) and CloudWatch
+ * Parsers for the short units the configuration is written in, as the MAIF monitoring guide writes
+ * them: durations (`30s`, `5m`, `1h`, `7d`), sizes (`100MB`), percentages (`80%`) and CloudWatch
  * log retentions (`30d`, `1w`, `1mo`, `1y`). Each `parseXxx` throws a `RangeError` whose message
  * names the value and what is allowed; each `isXxx` is the matching boolean test.
  */

@@ -74,7 +74,7 @@ export {
   EXPRESSION_FUNCTIONS,
   isValidPeriod,
 } from '../../domain/rules/limits';
-export { promqlToRule, SEED_NAMES, type SeedName } from '../../domain/rules/names';
+export { METRIC_ALIASES, type MetricAlias, promqlToRule } from '../../domain/rules/names';
 export { loadRuleTestFile, validateRuleTestFile } from '../../domain/rules/rule-test-file';
 export {
   BURN_RATE_WINDOWS,

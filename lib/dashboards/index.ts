@@ -1,4 +1,3 @@
-export { DEFAULT_OUT_DIR, grafanaExportCommand } from '../../cli/grafana-export';
 export { DEFAULT_CONFIG_FILE, loadConfig } from '../../domain/config/load';
 export {
   DATASOURCE_VARIABLE,

@@ -13,7 +13,7 @@ import { type Dynalite, startDynalite as startAlertDynalite } from './dynalite';
 import { startFauxqsProcess } from './fauxqs';
 
 export const REGION = 'eu-west-1';
-export const CREDENTIALS = { accessKeyId: 'AKIDJ3LOCAL', secretAccessKey: 'j3-local-secret' } as const;
+export const CREDENTIALS = { accessKeyId: 'AKIDACKAPILOCAL', secretAccessKey: 'ack-api-local-secret' } as const;
 export const CALLER_ARN = 'arn:aws:iam::000000000000:user/oncall';
 
 /** dynalite with the alert table `tableName`, its client in REGION. */

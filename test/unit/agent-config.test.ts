@@ -24,7 +24,7 @@ import { dataMessage } from '../private/cwl-payload';
 
 const validateAgentConfig = new Ajv({ allErrors: true }).compile(schema);
 const prod = resolveConfig(config, 'prod');
-const SEED_SOURCES: readonly HostLogSource[] = prod.logging.sources;
+const EXAMPLE_SOURCES: readonly HostLogSource[] = prod.logging.sources;
 
 function schemaErrors(value: unknown): string[] {
   return validateAgentConfig(value)
@@ -38,8 +38,8 @@ async function run(args: string[], cwd?: string) {
 }
 
 describe('the CloudWatch agent configuration', () => {
-  it("matches the agent's documented schema for the seed's three sources", () => {
-    const generated = agentConfig({ service: 'maif', environment: 'prod', sources: SEED_SOURCES });
+  it("matches the agent's documented schema for the example configuration's three sources", () => {
+    const generated = agentConfig({ service: 'maif', environment: 'prod', sources: EXAMPLE_SOURCES });
 
     expect(schemaErrors(generated)).toEqual([]);
     expect(generated.logs.logs_collected.files.collect_list).toEqual([
@@ -69,7 +69,7 @@ describe('the CloudWatch agent configuration', () => {
   });
 
   it('is checked by a schema that rejects what the agent rejects', () => {
-    const good = agentConfig({ service: 'maif', environment: 'prod', sources: SEED_SOURCES });
+    const good = agentConfig({ service: 'maif', environment: 'prod', sources: EXAMPLE_SOURCES });
     const entry = good.logs.logs_collected.files.collect_list[0];
     const withEntry = (changes: Record<string, unknown>): AgentConfig => ({
       ...good,
@@ -117,7 +117,7 @@ describe('the CloudWatch agent configuration', () => {
       agentConfig({
         service: 'maif',
         environment: 'prod',
-        sources: [SEED_SOURCES[0], { name: 'app', path: 'logs/app.log', parser: 'json' }],
+        sources: [EXAMPLE_SOURCES[0], { name: 'app', path: 'logs/app.log', parser: 'json' }],
       }),
     ).toThrow(
       "logging.sources[1].path: 'logs/app.log' is not an absolute path glob (the agent reads files on the host: use /var/log/app-*.log)",
@@ -143,7 +143,7 @@ describe("the aggregator's reading of host log groups", () => {
     async (name, line) => {
       const written: string[] = [];
       const handler = createHandler(
-        { rules: [], sources: aggregatorSources(SEED_SOURCES, 'maif', 'prod') },
+        { rules: [], sources: aggregatorSources(EXAMPLE_SOURCES, 'maif', 'prod') },
         { sink: (l) => written.push(...l), env: { namespace: 'MAIF', service: 'maif', environment: 'prod' } },
       );
       const group = hostLogGroupName('maif', 'prod', name);
@@ -152,7 +152,7 @@ describe("the aggregator's reading of host log groups", () => {
 
       expect(result).toMatchObject({ received: 1, processed: 1, deadLettered: 0 });
       const [event] = written.filter((l) => !l.includes('"_aws"')).map((l) => JSON.parse(l));
-      const source = SEED_SOURCES.find((s) => s.name === name);
+      const source = EXAMPLE_SOURCES.find((s) => s.name === name);
       expect(event).toMatchObject({
         source: { logGroup: group, logStream: 'i-0123456789abcdef0', name },
         tags: source?.tags,
@@ -177,14 +177,14 @@ describe('the host log groups', () => {
       namespace: 'MAIF',
       environment: 'prod',
       encryptionKey: new kms.Key(stack, 'Key', { enableKeyRotation: true }),
-      hostSources: SEED_SOURCES,
+      hostSources: EXAMPLE_SOURCES,
       retention: logs.RetentionDays.THREE_MONTHS,
     });
     const template = Template.fromStack(stack);
     const groups = agentConfig({
       service: 'maif',
       environment: 'prod',
-      sources: SEED_SOURCES,
+      sources: EXAMPLE_SOURCES,
     }).logs.logs_collected.files.collect_list.map((entry) => entry.log_group_name);
 
     expect(Object.keys(aggregation.hostLogGroups)).toEqual(['application_logs', 'system_logs', 'access_logs']);

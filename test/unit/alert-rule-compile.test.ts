@@ -44,10 +44,10 @@ const errorOf = (r: AlertRuleInput): string => {
 };
 
 describe('alert rule compiler', () => {
-  const seed = Object.fromEntries(config.alerting.rules.map((r) => [r.name, compileRule(r, ctx)]));
+  const example = Object.fromEntries(config.alerting.rules.map((r) => [r.name, compileRule(r, ctx)]));
 
   it('compiles error_rate > 5% to errors over requests in metric math, 5 of 5 minutes', () => {
-    expect(seed.high_error_rate).toMatchObject({
+    expect(example.high_error_rate).toMatchObject({
       alarmName: 'maif-prod-high_error_rate',
       kind: 'threshold',
       metrics: [
@@ -73,7 +73,7 @@ describe('alert rule compiler', () => {
   });
 
   it('compiles up == 0 to the Minimum of up over the rollup set, equal to zero', () => {
-    expect(seed.system_down).toMatchObject({
+    expect(example.system_down).toMatchObject({
       metrics: [{ metricName: 'up', dimensions: dims, stat: 'Minimum' }],
       expression: { expression: 'ABS(m1)' },
       comparison: 'LessThanOrEqualToThreshold',
@@ -84,18 +84,18 @@ describe('alert rule compiler', () => {
   });
 
   it('compiles response_time_p95 > 2s to an extended statistic that ignores low sample counts', () => {
-    expect(seed.high_latency).toMatchObject({
+    expect(example.high_latency).toMatchObject({
       metrics: [{ metricName: 'http_request_duration_seconds', stat: 'p95' }],
       comparison: 'GreaterThanThreshold',
       threshold: 2,
       evaluationPeriods: 10,
       evaluateLowSampleCountPercentile: 'ignore',
     });
-    expect(seed.high_latency.expression).toBeUndefined();
+    expect(example.high_latency.expression).toBeUndefined();
   });
 
   it('compiles disk_usage > 85% to the fullest mount, in percent', () => {
-    expect(seed.disk_space_low).toMatchObject({
+    expect(example.disk_space_low).toMatchObject({
       metrics: [{ metricName: 'disk_usage', stat: 'Maximum' }],
       threshold: 85,
       evaluationPeriods: 15,
@@ -104,7 +104,7 @@ describe('alert rule compiler', () => {
   });
 
   it('compiles memory_usage increase > 10% in 1h to DIFF over hourly periods', () => {
-    expect(seed.memory_leak).toMatchObject({
+    expect(example.memory_leak).toMatchObject({
       metrics: [{ metricName: 'memory_usage', stat: 'Average', period: 3600 }],
       expression: { expression: 'DIFF(m1)' },
       threshold: 10,
@@ -170,7 +170,7 @@ describe('alert rule compiler', () => {
     });
   });
 
-  it("compiles the seed's real-time alerts to 10 s alarms, response time in milliseconds", () => {
+  it("compiles the example configuration's real-time alerts to 10 s alarms, response time in milliseconds", () => {
     const [errors, latency] = compileRealtimeAlerts(config.realtime.alerts, ctx);
     expect(errors).toMatchObject({
       ruleName: 'realtime_error_rate',

@@ -34,7 +34,7 @@ function syntaxError(source: string): RuleSyntaxError {
 }
 
 describe('alert rule language', () => {
-  it("parses the seed's five conditions", () => {
+  it("parses the MAIF monitoring guide's five conditions", () => {
     expect(strip(parseCondition('error_rate > 5%'))).toEqual({
       type: 'threshold',
       left: { type: 'series', name: 'error_rate', filters: [] },

@@ -160,7 +160,7 @@ describe('ApplicationMonitor', () => {
     expect(flush()).toEqual([]);
   });
 
-  it('maps every seed setting to catalog metrics', () => {
+  it('maps every setting of the MAIF monitoring guide to catalog metrics', () => {
     const all = [...Object.values(APPLICATION_METRIC_SETTINGS), ...Object.values(BUSINESS_METRIC_SETTINGS)].flatMap(
       (group) => Object.values(group).flat(),
     );

@@ -46,7 +46,7 @@ describe('the example configuration for MAIF', () => {
     expect(resolved.dashboards.map((d) => d.title)).toEqual(['MAIF System Overview', 'MAIF Application Performance']);
   });
 
-  it('keeps the seed PromQL targets verbatim', () => {
+  it("keeps the example configuration's PromQL targets verbatim", () => {
     const { dashboards } = resolveConfig(example, 'prod');
     const exprs = dashboards.flatMap((d) => d.panels.flatMap((p) => p.targets.map((t) => t.expr)));
 
@@ -277,7 +277,7 @@ describe('validation messages', () => {
     expect(problems.join('\n')).not.toContain(key);
   });
 
-  it('rejects the seed channel settings that carry secrets under their seed names', () => {
+  it("rejects channel settings that carry secrets under the MAIF monitoring guide's names", () => {
     const slack = { webhook_url: 'https://hooks.slack.com/services/x', channel: '#alerts' };
 
     expect(problemsOf(minimal({ alerting: { channels: { slack } } }))).toEqual([

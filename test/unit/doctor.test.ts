@@ -25,7 +25,7 @@ async function doctor(args: string[]): Promise<{ code: number; out: string; err:
 
 const triples = (findings: readonly Finding[]) => findings.map((f) => [f.id, f.severity, f.subject]);
 
-/** Every setting of a seed group table switched off. */
+/** Every setting of a metric group table (SYSTEM_METRICS, APPLICATION_METRICS, ...) switched off. */
 function allOff(table: Readonly<Record<string, readonly string[]>>): Record<string, Record<string, boolean>> {
   return Object.fromEntries(
     Object.entries(table).map(([g, keys]) => [g, Object.fromEntries(keys.map((k) => [k, false]))]),

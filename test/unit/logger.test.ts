@@ -17,7 +17,7 @@ function capture(options: LoggerOptions = {}) {
 }
 
 describe('Logger line schema', () => {
-  it('writes the seed schema in order: head, ids, schema fields, then metadata', () => {
+  it("writes the MAIF monitoring guide's log schema in order: head, ids, schema fields, then metadata", () => {
     const { logger, lines } = capture();
     logger.setInvocation({ requestId: 'req-1', traceId: '1-abc-def', coldStart: true, functionName: 'fn' });
 
@@ -345,7 +345,7 @@ describe('Logger errors', () => {
     expect(parsed()[0].error).toMatchObject({ type: 'ArtifactNotFound', message: 'missing', code: 'E404' });
   });
 
-  it('wraps a string error in an error object and keeps a seed-style object as given', () => {
+  it('wraps a string error in an error object and keeps a { type, message, stack_trace } object as given', () => {
     const { logger, parsed } = capture();
 
     logger.error('a', { error: 'plain text' });

@@ -111,7 +111,7 @@ describe('cardinality limits', () => {
     ]);
   });
 
-  it('uses the seed defaults of 10000 series and a warning at 5000', () => {
+  it("uses the MAIF monitoring guide's defaults of 10000 series and a warning at 5000", () => {
     const { metrics, warnings } = setup({ strict: false });
     const items = metrics.gauge('item_size', { labels: ['item'] });
     for (let i = 0; i < 10_001; i++) items.set({ item: String(i) }, i);

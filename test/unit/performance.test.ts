@@ -184,7 +184,7 @@ describe('PerformanceTracer measurements', () => {
     expect(durations.every((e) => e.unit === METRIC_CATALOG.operation_duration_seconds.unit)).toBe(true);
   });
 
-  it('finds no breach for a quick operation under the seed defaults', async () => {
+  it('finds no breach for a quick operation under the default thresholds', async () => {
     const { perf, measurements, logs, tracer } = setup();
 
     tracer.startActiveSpan('handle', () => perf.measure('quick', () => 1 + 1));
@@ -243,7 +243,7 @@ describe('PerformanceTracer thresholds', () => {
     expect(span.annotations?.perf_memory_spike).toBeUndefined();
   });
 
-  it('accepts the seed strings, the seed spelling and plain numbers', () => {
+  it("accepts the MAIF monitoring guide's strings, its snake_case names and plain numbers", () => {
     expect(
       new PerformanceTracer({ thresholds: { slow_operation: '500ms', memory_spike: '1GB', high_cpu: '95%' } })
         .thresholds,

@@ -86,7 +86,7 @@ describe('translating PromQL to CloudWatch', () => {
     expect(q.metrics[0].dimensions).toEqual({ ...rollup, operation: 'search', status_class: '2xx' });
   });
 
-  it("maps the seed's status=~'5..' to status_class 5xx, through a SEARCH over the other labels", () => {
+  it("maps the guide's status=~'5..' to status_class 5xx, through a SEARCH over the other labels", () => {
     const q = t("rate(http_requests_total{status=~'5..'}[5m]) / rate(http_requests_total[5m])");
     expect(q.expression).toBe(
       'SUM(SEARCH(\'{MAIF,service,environment,operation,status_class} MetricName="http_requests_total" service="maif" environment="prod" status_class="5xx"\', \'Sum\', 300)) / 300 / (m1 / PERIOD(m1))',

@@ -106,7 +106,7 @@ const { node } = fc.letrec<{ node: PromNode }>((tie) => ({
 }));
 
 describe('the PromQL parser', () => {
-  it('parses the seed dashboard expressions', () => {
+  it("parses the MAIF monitoring guide's dashboard expressions", () => {
     const ast = parsePromQL("rate(http_requests_total{status=~'5..'}[5m]) / rate(http_requests_total[5m])");
     expect(strip(ast)).toEqual({
       type: 'binary',

@@ -46,7 +46,7 @@ describe('routing rules', () => {
     ]);
   });
 
-  it('keeps only the notify level when alerting.escalation is false (the seed escalation_enabled=False)', () => {
+  it("keeps only the notify level when alerting.escalation is false (the guide's escalation_enabled=False)", () => {
     const off = routerConfigOf(
       resolveConfig({ ...example, alerting: { ...example.alerting, escalation: false } }, 'prod').alerting,
     );

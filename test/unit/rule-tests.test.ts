@@ -9,7 +9,8 @@ import { parseSeriesSelector, parseSeriesValues, type RuleTestFile } from '../..
 
 const ROOT = join(__dirname, '..', '..');
 const SHIPPED = 'alerting/rules.test.yaml';
-const SEED_RULES = ['high_error_rate', 'system_down', 'high_latency', 'disk_space_low', 'memory_leak'];
+/** The five alert rules of the MAIF monitoring guide. */
+const GUIDE_RULES = ['high_error_rate', 'system_down', 'high_latency', 'disk_space_low', 'memory_leak'];
 
 function runCli(args: string[], cwd = ROOT) {
   const out: string[] = [];
@@ -26,10 +27,10 @@ describe('the shipped rule tests (alerting/rules.test.yaml)', () => {
     expect(results).toHaveLength(10);
   });
 
-  it('test every seed rule both firing and not firing', () => {
+  it('test every rule of the MAIF monitoring guide both firing and not firing', () => {
     const file = loadRuleTestFile(join(ROOT, SHIPPED));
     const checks = file.tests.flatMap((t) => t.alert_rule_test);
-    for (const rule of SEED_RULES) {
+    for (const rule of GUIDE_RULES) {
       const mine = checks.filter((c) => c.alertname === rule);
       expect(mine.some((c) => (c.exp_alerts ?? []).length === 1)).toBe(true);
       expect(mine.some((c) => (c.exp_alerts ?? []).length === 0)).toBe(true);

@@ -109,7 +109,7 @@ describe('SystemMonitor on this machine', () => {
 });
 
 describe('SystemMonitor configuration', () => {
-  it('reads only what the seed-style config turns on', async () => {
+  it('reads only what the nested on/off config turns on', async () => {
     const { monitor, flush } = setup({
       config: {
         cpu: { utilization: false, load_average: true, context_switches: false, interrupts: false },

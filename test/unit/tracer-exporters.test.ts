@@ -546,19 +546,19 @@ describe('MAIF_TRACE_EXPORTERS (the configuration as instrumentFunction passes i
 });
 
 describe('exportersFromConfig', () => {
-  const seed: ExporterConfig[] = [
+  const guideExporters: ExporterConfig[] = [
     { type: 'xray' },
     { type: 'jaeger', endpoint: 'http://jaeger:14268/api/traces' },
     { type: 'zipkin', endpoint: 'http://zipkin:9411/api/v2/spans' },
     { type: 'console', enabled: false },
   ];
 
-  it("maps the seed's list: zipkin kept, jaeger's Thrift endpoint skipped with the fix, console off", () => {
+  it("maps the guide's list: zipkin kept, jaeger's Thrift endpoint skipped with the fix, console off", () => {
     // Arrange
     const { warn, warnings } = recorder();
 
     // Act
-    const exporters = exportersFromConfig(seed, { warn });
+    const exporters = exportersFromConfig(guideExporters, { warn });
 
     // Assert
     expect(exporters.map((exporter) => exporter.name)).toEqual(['zipkin']);

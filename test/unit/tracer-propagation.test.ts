@@ -20,7 +20,7 @@ const hex = (length: number) =>
 const context: fc.Arbitrary<TraceContext> = fc.record({ traceId: hex(32), spanId: hex(16), sampled: fc.boolean() });
 
 describe('extract', () => {
-  it('takes the first valid format in the configured order (the seed: jaeger, b3, w3c)', () => {
+  it("takes the first valid format in the configured order (the MAIF monitoring guide's order: jaeger, b3, w3c)", () => {
     const headers = { traceparent: W3C, 'uber-trace-id': JAEGER };
     expect(extract(headers, ['jaeger', 'b3', 'w3c'])?.traceId).toBe('00000000000000000000000000000abc');
     expect(extract(headers, ['w3c', 'jaeger'])?.traceId).toBe('0af7651916cd43dd8448eb211c80319c');

@@ -15,7 +15,7 @@ import { samplingUrlPath as stackUrlPath } from '../../lib/sampling-rules';
 const SdkLocalSampler = require('aws-xray-sdk-core/dist/lib/middleware/sampling/local_sampler');
 
 describe('sampling priorities', () => {
-  it('are the seed names with the seed rates', () => {
+  it("are the MAIF monitoring guide's names with the guide's rates", () => {
     expect(SAMPLING_PRIORITIES).toEqual(['default', 'high_priority', 'background_tasks']);
     expect(DEFAULT_SAMPLING_RATES).toEqual({ default: 0.1, high_priority: 1, background_tasks: 0.01 });
   });

@@ -18,7 +18,7 @@ export { parsePlatformLine, splitLambdaPrefix } from './lambda';
 export { parseSyslog3164, parseSyslog5424, type StructuredData } from './syslog';
 export { parseTextLine } from './text';
 
-/** Parser names accepted in `sources[].parser` (the seed's `json`, `syslog`, `nginx`, and more). */
+/** Parser names accepted in `sources[].parser` (the MAIF monitoring guide's `json`, `syslog`, `nginx`, and more). */
 export const CONFIGURED_PARSERS = ['json', 'emf', 'syslog', 'nginx', 'apache', 'access', 'text', 'auto'] as const;
 export type ConfiguredParser = (typeof CONFIGURED_PARSERS)[number];
 

@@ -1,7 +1,7 @@
 /**
  * CloudWatch limits the metrics module enforces, and the sanitizers that keep every value,
- * name and dimension inside them. Sources: the EMF specification and the PutMetricData API
- * reference (see /work/shared/REFERENCE.md).
+ * name and dimension inside them. Sources: the CloudWatch embedded metric format specification
+ * and the PutMetricData API reference.
  */
 
 /** EMF: metric definitions per document. */
@@ -26,7 +26,7 @@ export const MAX_DIMENSION_VALUE_LENGTH = 1024 as const;
 export const MAX_MAGNITUDE = 2 ** 360;
 /** CloudWatch rejects non-zero magnitudes below 2^-360; such values are written as 0. */
 export const MIN_MAGNITUDE = 2 ** -360;
-/** The seed's `cardinality_limits` defaults. */
+/** The MAIF monitoring guide's `cardinality_limits` defaults. */
 export const DEFAULT_MAX_SERIES_PER_METRIC = 10_000 as const;
 export const DEFAULT_CARDINALITY_WARNING_THRESHOLD = 5_000 as const;
 /** What an empty (or blank) dimension value is written as: CloudWatch needs one visible character. */

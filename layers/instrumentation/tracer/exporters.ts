@@ -369,7 +369,7 @@ export function consoleExporter(options: ConsoleExporterOptions = {}): TraceExpo
   return new ConsoleExporter(options);
 }
 
-/** An entry of the configuration's `tracing.exporters` (lib/config/schema.ts). */
+/** An entry of the configuration's `tracing.exporters` (domain/config/schema.ts). */
 export type ExporterConfig =
   | { readonly type: 'xray' | 'console'; readonly enabled?: boolean }
   | { readonly type: 'jaeger' | 'zipkin' | 'otlp'; readonly endpoint: string; readonly enabled?: boolean };

@@ -1,6 +1,7 @@
 /**
- * Sampling priorities (the seed's `configure_sampling({ default, high_priority, background_tasks })`)
- * and the local per-priority decision made outside Lambda.
+ * Sampling priorities (the MAIF monitoring guide's
+ * `configure_sampling({ default, high_priority, background_tasks })`) and the local per-priority
+ * decision made outside Lambda.
  *
  * Contract with the stack (`lib/sampling-rules.ts`, `SamplingRules`): one X-Ray sampling rule per
  * priority on the service name and the URL path `/maif/sampling/<environment>/<priority>`
@@ -9,14 +10,14 @@
  * `sampling_priority = <priority>`, so traces can be filtered by priority in X-Ray.
  */
 
-/** The seed's priority names. */
+/** The guide's priority names. */
 export const SAMPLING_PRIORITIES = ['default', 'high_priority', 'background_tasks'] as const;
 export type SamplingPriority = (typeof SAMPLING_PRIORITIES)[number];
 
 /** Rate (0 to 1) by priority; `default` is required, other priority names are allowed. */
 export type SamplingRates = { readonly default: number; readonly [priority: string]: number };
 
-/** The seed's rates. */
+/** The guide's rates. */
 export const DEFAULT_SAMPLING_RATES = { default: 0.1, high_priority: 1, background_tasks: 0.01 } as const;
 
 /** The annotation marking each root span with its priority. */

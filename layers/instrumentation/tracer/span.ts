@@ -19,7 +19,10 @@ export interface TracerSpan extends Span {
   readonly priority: string | undefined;
   /** True when the span is sampled and will be sent. */
   readonly isRecording: boolean;
-  /** The seed's `span.set_attribute`: string, finite number or boolean as an annotation, anything else as metadata. */
+  /**
+   * The MAIF monitoring guide's `span.set_attribute`: string, finite number or boolean as an
+   * annotation, anything else as metadata.
+   */
   setAttribute(key: string, value: unknown): void;
   /** Sets the error, fault or throttle flag without an exception. */
   addFlag(flag: SpanFlag): void;
