@@ -1,15 +1,17 @@
 /**
- * Builds README.md from the fragments in docs/readme/ (in file-name order) and the metric
- * catalog table generated from layers/instrumentation/catalog.ts, so the table can never drift
- * from what the kit emits. `npm run docs` writes it; a test checks README.md is current.
+ * Regenerates the one generated part of the docs: the metric catalog table of docs/reference.md,
+ * between its two markers, from layers/instrumentation/catalog.ts, so the table can never drift
+ * from what the kit emits. Every other page is written by hand. `npm run docs` writes it; a test
+ * (test/unit/readme.test.ts) checks it is current.
  */
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { METRIC_CATALOG } from '../layers/instrumentation/catalog';
 
 const ROOT = join(__dirname, '..');
-const FRAGMENTS = join(ROOT, 'docs', 'readme');
-const CATALOG_MARKER = '<!-- metric-catalog -->';
+export const REFERENCE_PAGE = join(ROOT, 'docs', 'reference.md');
+const START = /<!-- metric-catalog:start[^>]*-->/;
+const END = '<!-- metric-catalog:end -->';
 
 export function catalogTable(): string {
   const rows = Object.entries(METRIC_CATALOG).map(
@@ -25,16 +27,23 @@ export function catalogTable(): string {
   ].join('\n');
 }
 
-export function buildReadme(): string {
-  const parts = readdirSync(FRAGMENTS)
-    // numbered fragments only: the number is the reading order, an unnumbered file is a draft
-    .filter((f) => /^\d\d-.*\.md$/.test(f))
-    .sort()
-    .map((f) => readFileSync(join(FRAGMENTS, f), 'utf8').trim());
-  return `${parts.join('\n\n').replace(CATALOG_MARKER, catalogTable())}\n`;
+/** `page` with the text between the catalog markers replaced by the current table. */
+export function withCatalog(page: string): string {
+  const start = START.exec(page);
+  const end = page.indexOf(END);
+  if (!start || end < start.index)
+    throw new Error(`docs/reference.md: the markers <!-- metric-catalog:start --> and ${END} are missing`);
+  const head = page.slice(0, start.index + start[0].length);
+  return `${head}\n\n${catalogTable()}\n\n${page.slice(end)}`;
 }
 
 if (require.main === module) {
-  writeFileSync(join(ROOT, 'README.md'), buildReadme());
-  console.log('README.md written');
+  const page = readFileSync(REFERENCE_PAGE, 'utf8');
+  const current = withCatalog(page);
+  if (current === page) {
+    console.log('docs/reference.md is up to date');
+  } else {
+    writeFileSync(REFERENCE_PAGE, current);
+    console.log('docs/reference.md: metric catalog written');
+  }
 }
