@@ -176,6 +176,7 @@ class RuleCompiler {
     let comparison: Comparison;
     let threshold: number | undefined;
     let bands: number | undefined;
+    let lowSide = false;
     if (condition.type === 'anomaly') {
       val = this.#expr(condition.expr);
       if (val.unit === 'scalar') this.fail('anomaly() needs a metric, got a constant');
@@ -187,7 +188,9 @@ class RuleCompiler {
             : 'LessThanLowerOrGreaterThanUpperThreshold';
       bands = condition.bands;
     } else {
-      let left = this.#expr(condition.left);
+      // `requests < x` must fire when nothing is counted at all: such a period has no datapoint.
+      lowSide = condition.type === 'threshold' && (condition.op === '<' || condition.op === '<=');
+      let left = this.#expr(condition.left, undefined, lowSide);
       if (left.unit === 'scalar') this.fail('the condition compares two constants; it needs a metric');
       let target: number;
       if (condition.type === 'change') {
@@ -233,7 +236,7 @@ class RuleCompiler {
       period: this.#period,
       evaluationPeriods,
       datapointsToAlarm: evaluationPeriods,
-      treatMissingData: rule.missingData ?? 'missing',
+      treatMissingData: rule.missingData ?? (lowSide && this.#countsOnly() ? 'breaching' : 'missing'),
       // Low-sample periods keep the alarm's state instead of alarming on a p95 of three requests.
       ...(isPercentileAlarm ? { evaluateLowSampleCountPercentile: 'ignore' as const } : {}),
       severity: rule.severity,
@@ -242,6 +245,23 @@ class RuleCompiler {
     };
     checkAlarmSpec(spec);
     return spec;
+  }
+
+  /**
+   * True when the alarm reads one counter's Sum: then no datapoint means nothing was counted, and
+   * a low-side rule (`rate(requests) < 0.01`) treats it as breaching, since a metric with no
+   * datapoint in the whole range gives metric math nothing to FILL. A ratio of counters is
+   * undefined without traffic and keeps `missing`.
+   */
+  #countsOnly(): boolean {
+    const [only, ...more] = this.#metrics;
+    return (
+      only !== undefined &&
+      more.length === 0 &&
+      only.stat === 'Sum' &&
+      Object.hasOwn(this.#ctx.metrics, only.metricName) &&
+      this.#ctx.metrics[only.metricName].kind === 'counter'
+    );
   }
 
   /** Resolves the left side's metric names only (for the high-resolution set). */
@@ -372,7 +392,7 @@ class RuleCompiler {
       const val = this.#expr(left, { filters: s.filters, stat }, fillZero);
       return alias.unit ? { ...val, unit: alias.unit } : val;
     }
-    return this.#metric(name, resolved.info, stat, s.filters);
+    return this.#metric(name, resolved.info, stat, s.filters, fillZero);
   }
 
   /** A series inside an alias's definition: a metric, with the user's filters and statistic. */
@@ -391,7 +411,13 @@ class RuleCompiler {
     return info ? { info } : undefined;
   }
 
-  #metric(name: string, info: MetricInfo, stat: StatName | undefined, filters: readonly LabelFilterLike[]): Val {
+  #metric(
+    name: string,
+    info: MetricInfo,
+    stat: StatName | undefined,
+    filters: readonly LabelFilterLike[],
+    fillZero = false,
+  ): Val {
     const dims: Record<string, string> = {};
     for (const f of filters) {
       if (!info.labels.includes(f.label)) {
@@ -423,8 +449,10 @@ class RuleCompiler {
     if (statistic === 'SampleCount') unit = 'Count';
     if (perSecond) unit = `${info.unit}/Second`;
     const base: Val = { text: ref.id, prec: 3, unit, metric: ref, names: [name] };
-    // PERIOD() of a metric: per-second rates hold whatever the period.
-    return perSecond ? { ...base, text: `${ref.id} / PERIOD(${ref.id})`, prec: 2, metric: undefined } : base;
+    // PERIOD() of a metric: per-second rates hold whatever the period. A period that counted
+    // nothing has no datapoint; where that must read as a rate of 0, FILL it.
+    const counted = fillZero ? `FILL(${ref.id}, 0)` : ref.id;
+    return perSecond ? { ...base, text: `${counted} / PERIOD(${ref.id})`, prec: 2, metric: undefined } : base;
   }
 
   #ref(metricName: string, dims: Record<string, string>, stat: Statistic): MetricRef {

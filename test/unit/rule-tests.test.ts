@@ -10,7 +10,7 @@ import { parseSeriesSelector, parseSeriesValues, type RuleTestFile } from '../..
 const ROOT = join(__dirname, '..', '..');
 const SHIPPED = 'alerting/rules.test.yaml';
 /** The five alert rules of the MAIF monitoring guide. */
-const GUIDE_RULES = ['high_error_rate', 'system_down', 'high_latency', 'disk_space_low', 'memory_leak'];
+const GUIDE_RULES = ['high_error_rate', 'system_down', 'high_latency', 'disk_space_low', 'memory_leak', 'no_traffic'];
 
 function runCli(args: string[], cwd = ROOT) {
   const out: string[] = [];
@@ -24,7 +24,7 @@ describe('the shipped rule tests (alerting/rules.test.yaml)', () => {
     const { results, config } = testRulesFile(SHIPPED, { cwd: ROOT });
     expect(config.environment).toBe('prod');
     expect(results.filter((r) => !r.passed)).toEqual([]);
-    expect(results).toHaveLength(10);
+    expect(results).toHaveLength(12);
   });
 
   it('test every rule of the MAIF monitoring guide both firing and not firing', () => {
@@ -75,8 +75,8 @@ describe('maif-obs test-rules', () => {
     const { exitCode, out } = await runCli([SHIPPED, '--env', 'prod']);
     expect(exitCode).toBe(0);
     expect(out[0]).toBe('alerting/rules.test.yaml (maif, prod)');
-    expect(out.filter((l) => l.startsWith('  PASS '))).toHaveLength(10);
-    expect(out.at(-1)).toBe('10 passed, 0 failed');
+    expect(out.filter((l) => l.startsWith('  PASS '))).toHaveLength(12);
+    expect(out.at(-1)).toBe('12 passed, 0 failed');
   });
 
   it('prints FAIL with the reason and exits 1 when a test fails', async () => {
