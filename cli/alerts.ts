@@ -6,13 +6,13 @@
  */
 import type { AwsCredentialIdentity, Provider } from '@smithy/types';
 import type { AlertRecord, MaintenanceWindow, Matcher, Silence } from '../domain/contracts/alert-state';
+import { KIT_ENV } from '../domain/contracts/environment';
 import { parseMatcher } from '../domain/routing/silences';
 import { DURATION_HINT, parseDuration } from '../layers/instrumentation/units';
 import { AckApiClient, type ApiResponse, regionOfFunctionUrl } from './ack-client';
 import type { CliCommand, CliContext } from './command';
 import { parseCommandLine } from './options';
 
-export const ACK_API_URL_ENV = 'MAIF_ACK_API_URL';
 /** A silence or maintenance window without --end or --duration lasts this long (amtool's default). */
 export const DEFAULT_WINDOW = '1h';
 
@@ -37,10 +37,10 @@ const WINDOW = {
 } as const;
 
 function client(values: { endpoint?: string; region?: string }, context: CliContext, deps: AlertCommandDeps) {
-  const endpoint = values.endpoint ?? context.env[ACK_API_URL_ENV];
+  const endpoint = values.endpoint ?? context.env[KIT_ENV.ackApiUrl];
   if (!endpoint) {
     throw new Error(
-      `--endpoint: none given (pass the ack API URL, the stack output AckApiUrl, or set ${ACK_API_URL_ENV})`,
+      `--endpoint: none given (pass the ack API URL, the stack output AckApiUrl, or set ${KIT_ENV.ackApiUrl})`,
     );
   }
   // A Function URL names its region; any other endpoint (a loopback) takes --region or AWS_REGION.

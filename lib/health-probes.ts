@@ -1,13 +1,14 @@
-import { ArnFormat, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { INSTRUMENTATION_ENV } from '../layers/instrumentation/environment';
 import { parseDuration } from '../layers/instrumentation/units';
-import { type ArchitectureName, KitFunction, type RuntimeName } from './private/kit-function';
+import { KitFunction, type KitFunctionSettings, kitFunctionSettings } from './private/kit-function';
 
 /** A health check target as the configuration writes it (`healthChecks.targets[]`). */
 export type HealthProbeTarget =
@@ -33,7 +34,7 @@ export const MIN_SCHEDULE = Duration.minutes(1);
 export const PROBE_TIMEOUT_MARGIN = Duration.seconds(10);
 const DEFAULT_TARGET_TIMEOUT = '5s';
 
-export interface HealthProbesProps {
+export interface HealthProbesProps extends KitFunctionSettings {
   readonly service: string;
   readonly namespace: string;
   readonly environment: string;
@@ -42,18 +43,6 @@ export interface HealthProbesProps {
   /** How often every target is probed (`1m`, `5m`): whole minutes. */
   readonly schedule: string;
   readonly targets: readonly HealthProbeTarget[];
-  /** @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
-  /** @default 'nodejs24.x' */
-  readonly runtime?: RuntimeName;
-  /** @default 'arm64' */
-  readonly architecture?: ArchitectureName;
-  /** @default 256 */
-  readonly memoryMb?: number;
-  /** @default RemovalPolicy.RETAIN */
-  readonly logGroupRemovalPolicy?: RemovalPolicy;
-  /** @default - lambdas/health-probe/index.ts */
-  readonly entry?: string;
 }
 
 function durationField(field: string, text: string | number): number {
@@ -95,22 +84,16 @@ export class HealthProbes extends Construct {
     });
 
     const kit = new KitFunction(this, 'Function', {
+      ...kitFunctionSettings(props),
       handler: 'health-probe',
       description: `MAIF Observability health probe (${props.environment})`,
-      entry: props.entry,
       bundledConfig: { targets: props.targets },
       environment: {
-        MAIF_NAMESPACE: props.namespace,
-        MAIF_SERVICE: props.service,
-        MAIF_ENVIRONMENT: props.environment,
+        [INSTRUMENTATION_ENV.namespace]: props.namespace,
+        [INSTRUMENTATION_ENV.service]: props.service,
+        [INSTRUMENTATION_ENV.environment]: props.environment,
       },
-      runtime: props.runtime,
-      architecture: props.architecture,
-      memoryMb: props.memoryMb,
       timeout: Duration.millis(Math.ceil(slowest / 1000) * 1000 + PROBE_TIMEOUT_MARGIN.toMilliseconds()),
-      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      encryptionKey: props.encryptionKey,
-      logGroupRemovalPolicy: props.logGroupRemovalPolicy,
     });
     this.function = kit.function;
     this.logGroup = kit.logGroup;

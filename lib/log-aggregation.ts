@@ -1,28 +1,31 @@
-import { Annotations, Duration, type RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { KIT_ENV } from '../domain/contracts/environment';
 import { aggregatorSources, type HostLogSource, hostLogGroupName } from '../domain/logs/agent-config';
+import { INSTRUMENTATION_ENV } from '../layers/instrumentation/environment';
 import { subscribeToAggregator } from './instrument-function';
-import { type ArchitectureName, KitFunction, type RuntimeName } from './private/kit-function';
+import { deadLetterQueue } from './private/dead-letter-queue';
+import { allowKeyUse } from './private/grants';
+import { KitFunction, type KitFunctionSettings, kitFunctionSettings } from './private/kit-function';
 
-/** The log aggregator's bundled configuration (lambdas/log-aggregator/config.ts). */
+export { DLQ_RETENTION } from './private/dead-letter-queue';
+
+/** The log aggregator's bundled configuration (`LogAggregatorConfig` of domain/logs/config.ts). */
 export interface LogAggregatorBundle {
   readonly rules: readonly unknown[];
   readonly lookupTables: Readonly<Record<string, unknown>>;
   readonly sources?: readonly unknown[];
 }
 
-/** SQS keeps a message at most 14 days: the longest window to inspect and replay failures. */
-export const DLQ_RETENTION = Duration.days(14);
 /** Long enough for a 10,000-event batch with DLQ and EventBridge retries; short enough to fail fast. */
 export const AGGREGATOR_TIMEOUT = Duration.seconds(60);
 
-export interface LogAggregationProps {
+export interface LogAggregationProps extends Omit<KitFunctionSettings, 'logRetention'> {
   readonly service: string;
   readonly namespace: string;
   readonly environment: string;
@@ -58,18 +61,6 @@ export interface LogAggregationProps {
    * @default - a new bus named `<service>-<environment>-observability`
    */
   readonly eventBus?: events.IEventBus;
-  /** @default 'nodejs24.x' */
-  readonly runtime?: RuntimeName;
-  /** @default 'arm64' */
-  readonly architecture?: ArchitectureName;
-  /** @default 256 */
-  readonly memoryMb?: number;
-  /** @default RemovalPolicy.RETAIN */
-  readonly logGroupRemovalPolicy?: RemovalPolicy;
-  /**
-   * @default - lambdas/log-aggregator/index.ts
-   */
-  readonly entry?: string;
 }
 
 /**
@@ -99,15 +90,9 @@ export class LogAggregation extends Construct {
       }
     }
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: DLQ_RETENTION,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the log aggregator; a DLQ of a DLQ would only move the problem',
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
+      encryptionKey: props.encryptionKey,
+      owner: 'the log aggregator',
     });
 
     this.eventBus =
@@ -120,40 +105,30 @@ export class LogAggregation extends Construct {
         ? [...aggregatorSources(hostSources, props.service, props.environment), ...(props.config?.sources ?? [])]
         : props.config?.sources;
     const kit = new KitFunction(this, 'Function', {
+      ...kitFunctionSettings(props),
       handler: 'log-aggregator',
       description: `MAIF Observability log aggregator (${props.environment})`,
-      entry: props.entry,
       bundledConfig: {
         rules: props.config?.rules ?? [],
         lookupTables: props.config?.lookupTables ?? {},
         ...(bundledSources !== undefined ? { sources: bundledSources } : {}),
       },
       environment: {
-        MAIF_NAMESPACE: props.namespace,
-        MAIF_SERVICE: props.service,
-        MAIF_ENVIRONMENT: props.environment,
-        MAIF_DLQ_URL: this.deadLetterQueue.queueUrl,
-        MAIF_EVENT_BUS_NAME: this.eventBus.eventBusName,
+        [INSTRUMENTATION_ENV.namespace]: props.namespace,
+        [INSTRUMENTATION_ENV.service]: props.service,
+        [INSTRUMENTATION_ENV.environment]: props.environment,
+        [KIT_ENV.dlqUrl]: this.deadLetterQueue.queueUrl,
+        [KIT_ENV.eventBusName]: this.eventBus.eventBusName,
       },
-      runtime: props.runtime,
-      architecture: props.architecture,
-      memoryMb: props.memoryMb,
       timeout: AGGREGATOR_TIMEOUT,
-      logRetention: props.retention ?? logs.RetentionDays.ONE_MONTH,
-      encryptionKey: props.encryptionKey,
-      logGroupRemovalPolicy: props.logGroupRemovalPolicy,
+      logRetention: props.retention,
       deadLetterQueue: this.deadLetterQueue,
     });
     this.function = kit.function;
     this.logGroup = kit.logGroup;
     // sqs:SendMessage comes with the function's deadLetterQueue; SendMessage to a KMS queue needs
-    // exactly these two key actions (grantSendMessages would add Encrypt and ReEncrypt*).
-    kit.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [props.encryptionKey.keyArn],
-      }),
-    );
+    // the key too (grantSendMessages would add Encrypt and ReEncrypt*).
+    allowKeyUse(kit.role, props.encryptionKey);
     this.eventBus.grantPutEventsTo(kit.role);
 
     const patterns: string[] = [];

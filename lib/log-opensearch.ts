@@ -1,6 +1,6 @@
 /**
- * `LogOpenSearch`: the optional OpenSearch destination of the aggregated log group (the seed's
- * Elasticsearch/Kibana), off unless `logging.opensearch.enabled`.
+ * `LogOpenSearch`: the optional OpenSearch destination of the aggregated log group (the MAIF
+ * monitoring guide's Elasticsearch/Kibana), off unless `logging.opensearch.enabled`.
  *
  * aggregated log group -> subscription (normalized events only) -> forwarder Lambda (one record
  * per event: Firehose indexes one document per record) -> Firehose (daily index, documents
@@ -25,8 +25,9 @@ import {
   OPENSEARCH_INSTANCE_TYPE_RE,
   OPENSEARCH_LIMITS,
 } from '../domain/config/opensearch-limits';
+import { KIT_ENV } from '../domain/contracts/environment';
 import { shortenWithHash } from '../domain/shorten';
-import { type ArchitectureName, KitFunction, type RuntimeName } from './private/kit-function';
+import { type ArchitectureName, KitFunction, kitFunctionSettings, type RuntimeName } from './private/kit-function';
 
 /** OpenSearch domain names: 3 to 28 characters, lowercase letters, digits and hyphens, a letter first. */
 const DOMAIN_NAME_RE = /^[a-z][a-z0-9-]{2,27}$/;
@@ -355,17 +356,13 @@ export class LogOpenSearch extends Construct {
 
     // --- the forwarder, subscribed to the aggregated log group's normalized events only
     const forwarder = new KitFunction(this, 'Forwarder', {
+      ...kitFunctionSettings(props),
       handler: 'opensearch-forwarder',
       description: `MAIF Observability OpenSearch forwarder (${props.environment})`,
       entry: props.forwarderEntry,
       bundledConfig: {},
-      environment: { MAIF_DELIVERY_STREAM_NAME: this.deliveryStream.ref },
-      runtime: props.runtime,
-      architecture: props.architecture,
-      memoryMb: props.memoryMb,
+      environment: { [KIT_ENV.deliveryStreamName]: this.deliveryStream.ref },
       timeout: Duration.seconds(60),
-      logRetention: retention,
-      encryptionKey: key,
       logGroupRemovalPolicy: removalPolicy,
     });
     forwarder.role.addToPrincipalPolicy(

@@ -16,6 +16,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { Alert, Notification } from '../../domain/contracts/alert';
 import type { AlertRecord, Matcher } from '../../domain/contracts/alert-state';
+import { KIT_ENV } from '../../domain/contracts/environment';
 import {
   cachedLinkKey,
   DEFAULT_LINK_SILENCE_SECONDS,
@@ -52,7 +53,7 @@ export type AckApiMode = (typeof ACK_API_MODES)[number];
 /** The configuration the CDK bundles (none needed yet; kept for the handler contract). */
 export type AckApiConfig = Readonly<Record<string, never>>;
 
-/** The part of the alert store the ack API uses (J1's AlertStore satisfies it). */
+/** The part of the alert store the ack API uses (AlertStore satisfies it). */
 export type AckStore = Pick<
   AlertStore,
   | 'listAlerts'
@@ -103,28 +104,28 @@ function parseTopics(raw: string | undefined): Record<string, string> {
   } catch {
     // reported below
   }
-  warn('MAIF_CHANNEL_TOPICS is not a JSON object of channel -> topic ARN; acknowledgements will not be announced');
+  warn(`${KIT_ENV.channelTopics} is not a JSON object of channel -> topic ARN; acknowledgements will not be announced`);
   return {};
 }
 
 function environmentDeps(deps: AckApiDeps) {
   const env = process.env;
-  const mode = deps.mode ?? ((env.MAIF_ACK_MODE as AckApiMode | undefined) || 'iam');
+  const mode = deps.mode ?? ((env[KIT_ENV.ackMode] as AckApiMode | undefined) || 'iam');
   if (!ACK_API_MODES.includes(mode)) {
-    throw new Error(`ack api: MAIF_ACK_MODE '${mode}' is not one of ${ACK_API_MODES.join(', ')}`);
+    throw new Error(`ack api: ${KIT_ENV.ackMode} '${mode}' is not one of ${ACK_API_MODES.join(', ')}`);
   }
-  const tableName = env.MAIF_ALERT_TABLE;
+  const tableName = env[KIT_ENV.alertTable];
   let store = deps.store;
   if (!store) {
-    if (!tableName) throw new Error('ack api: MAIF_ALERT_TABLE is not set (the alert state table name)');
+    if (!tableName) throw new Error(`ack api: ${KIT_ENV.alertTable} is not set (the alert state table name)`);
     store = new AlertStore({ client: deps.dynamodb ?? new DynamoDBClient({}), tableName });
   }
   let linkKey = deps.linkKey;
   if (!linkKey) {
-    const secretArn = env.MAIF_LINK_SECRET_ARN;
+    const secretArn = env[KIT_ENV.linkSecretArn];
     const secrets = new SecretCache(new SecretsManagerClient({}));
     linkKey = cachedLinkKey(async () => {
-      if (!secretArn) throw new Error('ack api: MAIF_LINK_SECRET_ARN is not set (the signed-link key secret)');
+      if (!secretArn) throw new Error(`ack api: ${KIT_ENV.linkSecretArn} is not set (the signed-link key secret)`);
       return (await secrets.get(secretArn)).trim();
     });
   }
@@ -132,7 +133,7 @@ function environmentDeps(deps: AckApiDeps) {
     mode,
     store,
     linkKey,
-    topicArns: deps.topicArns ?? parseTopics(env.MAIF_CHANNEL_TOPICS),
+    topicArns: deps.topicArns ?? parseTopics(env[KIT_ENV.channelTopics]),
     sns: deps.sns,
     dispatch: deps.dispatch ?? realDispatch,
     now: deps.now ?? (() => new Date()),

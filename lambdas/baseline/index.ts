@@ -2,20 +2,22 @@
  * The baseline monitor Lambda: on a schedule, learns each configured performance baseline from
  * the last 7 days (GetMetricData, hourly values of the baseline's statistic, the median of them),
  * publishes it as `performance_baseline_seconds{metric=<name>}` (EMF) for the regression alarms,
- * and compares the last 15 minutes with it: when current > baseline / factor (the seed's
- * `current_performance < baseline * 0.8`, performance = 1 / latency) it puts a `MAIF Alert` on
- * the kit's bus, the same event the log aggregator's trigger_alert raises.
+ * and compares the last 15 minutes with it: when current > baseline / factor (the MAIF monitoring
+ * guide's `current_performance < baseline * 0.8`, performance = 1 / latency) it puts a
+ * `MAIF Alert` on the kit's bus, the same event the log aggregator's trigger_alert raises.
  */
 
 import { CloudWatchClient, GetMetricDataCommand, type MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { BaselineMonitorConfig, BaselineTarget } from '../../domain/contracts/baseline';
+import { KIT_ENV } from '../../domain/contracts/environment';
 import { fingerprintOf, type KitAlertDetail, MAX_ALERT_SUMMARY_CHARS } from '../../domain/contracts/events';
 import { METRIC_CATALOG } from '../../layers/instrumentation/catalog';
-import { type LineSink, Metrics } from '../../layers/instrumentation/metrics';
+import type { LineSink } from '../../layers/instrumentation/metrics';
 import type { Gauge, MetricsApi } from '../../layers/instrumentation/types';
 import { AlertPublisher } from '../shared/alert-publisher';
 import { bundledConfig } from '../shared/bundled-config';
+import { handlerMetrics, metricsSettings } from '../shared/metrics';
 
 /** One baseline: the series it measures (a CloudWatch metric and statistic) and its configured value. */
 export interface BaselineMonitorDeps {
@@ -133,24 +135,17 @@ async function getMetricData(
 }
 
 export function createHandler(config: BaselineMonitorConfig, deps: BaselineMonitorDeps = {}): BaselineHandler {
-  const env = process.env;
-  const service = deps.service ?? env.MAIF_SERVICE ?? 'unknown';
-  const environment = deps.environment ?? env.MAIF_ENVIRONMENT;
-  const eventBusName = deps.eventBusName ?? env.MAIF_EVENT_BUS_NAME;
+  const settings = metricsSettings(deps);
+  const service = settings.service ?? 'unknown';
+  const environment = settings.environment;
+  const eventBusName = deps.eventBusName ?? process.env[KIT_ENV.eventBusName];
   const now = deps.now ?? Date.now;
   const cloudWatch = deps.cloudWatch ?? new CloudWatchClient({});
   let publisher: AlertPublisher | undefined;
   let metrics: MetricsApi | undefined;
   let gauge: Gauge | undefined;
   try {
-    metrics =
-      deps.metrics ??
-      new Metrics({
-        namespace: deps.namespace ?? env.MAIF_NAMESPACE,
-        service,
-        ...(environment ? { defaultDimensions: { environment } } : {}),
-        sink: deps.metricsSink ?? 'stdout',
-      });
+    metrics = deps.metrics ?? handlerMetrics({ ...settings, service, sink: deps.metricsSink ?? 'stdout' });
     const entry = METRIC_CATALOG.performance_baseline_seconds;
     gauge = metrics.gauge('performance_baseline_seconds', {
       labels: entry.labels,

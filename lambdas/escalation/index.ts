@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import type { EscalationInput, Notification } from '../../domain/contracts/alert';
+import { KIT_ENV } from '../../domain/contracts/environment';
 import { type Cursor, cursorAt, validateInput } from '../../domain/routing/escalation-plan';
 import { ackUrl, cachedLinkKey, DEFAULT_LINK_TTL_SECONDS, silenceUrl } from '../../domain/routing/links';
 import { AlertStore } from '../shared/alert-store';
@@ -22,7 +23,7 @@ export interface EscalationConfig {
   readonly linkTtlSeconds?: number;
 }
 
-/** What `check` needs of the alert state (J1's AlertStore fits). */
+/** What `check` needs of the alert state (AlertStore fits). */
 export interface AlertReader {
   getAlert(fingerprint: string): Promise<{ readonly status: string; readonly episode: number } | undefined | null>;
 }
@@ -100,10 +101,10 @@ function requiredEnv(name: string): string {
 }
 
 function topicsFromEnv(): Record<string, string> {
-  const raw = requiredEnv('MAIF_CHANNEL_TOPICS');
+  const raw = requiredEnv(KIT_ENV.channelTopics);
   const parsed: unknown = JSON.parse(raw);
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new Error('escalation MAIF_CHANNEL_TOPICS: not a JSON object {channel: topicArn}');
+    throw new Error(`escalation ${KIT_ENV.channelTopics}: not a JSON object {channel: topicArn}`);
   }
   return parsed as Record<string, string>;
 }
@@ -127,11 +128,11 @@ let instance: ReturnType<typeof createHandler> | undefined;
 export const handler = (task: EscalationTask) => {
   if (!instance) {
     const config = bundledConfig<EscalationConfig>('escalation');
-    const ackBase = process.env.MAIF_ACK_URL;
-    const linkSecret = process.env.MAIF_LINK_SECRET_ARN;
+    const ackBase = process.env[KIT_ENV.ackUrl];
+    const linkSecret = process.env[KIT_ENV.linkSecretArn];
     const secrets = new SecretCache(new SecretsManagerClient({}));
     instance = createHandler(config, {
-      store: new AlertStore({ client: new DynamoDBClient({}), tableName: requiredEnv('MAIF_ALERT_TABLE') }),
+      store: new AlertStore({ client: new DynamoDBClient({}), tableName: requiredEnv(KIT_ENV.alertTable) }),
       sns: new SNSClient({}),
       topicArns: topicsFromEnv(),
       ...(ackBase && linkSecret ? { ackBaseUrl: ackBase, linkKey: () => secrets.get(linkSecret) } : {}),

@@ -1,13 +1,15 @@
 /**
  * The health probe Lambda: on a schedule, probes every configured target in parallel and emits
- * `up` (1/0) and `probe_duration_seconds` per target as EMF, which the seed's `system_down`
- * rule (`up == 0` for 1m) alerts on. A failing target is a result, never an exception.
+ * `up` (1/0) and `probe_duration_seconds` per target as EMF, which the `system_down` rule of the
+ * MAIF monitoring guide (`up == 0` for 1m) alerts on. A failing target is a result, never an
+ * exception.
  */
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { METRIC_CATALOG } from '../../layers/instrumentation/catalog';
-import { type LineSink, Metrics } from '../../layers/instrumentation/metrics';
+import type { LineSink } from '../../layers/instrumentation/metrics';
 import type { Gauge, MetricsApi } from '../../layers/instrumentation/types';
 import { bundledConfig } from '../shared/bundled-config';
+import { handlerMetrics, metricsSettings } from '../shared/metrics';
 import { type FetchLike, type ProbeResult, type ProbeTarget, probe } from './probe';
 
 export type { FetchLike, HttpsProbeTarget, LambdaProbeTarget, ProbeResult, ProbeTarget } from './probe';
@@ -46,20 +48,11 @@ function warn(message: string): void {
 
 export function createHandler(config: HealthProbeConfig, deps: HealthProbeDeps = {}): HealthProbeHandler {
   const targets = [...config.targets];
-  const env = process.env;
   let metrics: MetricsApi | undefined;
   let up: Gauge | undefined;
   let duration: Gauge | undefined;
   try {
-    const environment = deps.environment ?? env.MAIF_ENVIRONMENT;
-    metrics =
-      deps.metrics ??
-      new Metrics({
-        namespace: deps.namespace ?? env.MAIF_NAMESPACE,
-        service: deps.service ?? env.MAIF_SERVICE,
-        ...(environment ? { defaultDimensions: { environment } } : {}),
-        sink: deps.metricsSink ?? 'stdout',
-      });
+    metrics = deps.metrics ?? handlerMetrics({ ...metricsSettings(deps), sink: deps.metricsSink ?? 'stdout' });
     const { up: upEntry, probe_duration_seconds: durationEntry } = METRIC_CATALOG;
     up = metrics.gauge('up', { labels: upEntry.labels, unit: upEntry.unit, description: upEntry.description });
     duration = metrics.gauge('probe_duration_seconds', {

@@ -5,6 +5,8 @@
  * an alarm on that metric's absence (missing data = breaching) says the path is broken.
  */
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { KIT_ENV } from '../../domain/contracts/environment';
+import { INSTRUMENTATION_ENV } from '../../layers/instrumentation/environment';
 import { bundledConfig } from '../shared/bundled-config';
 
 export const HEARTBEAT_ALERT_NAME = 'heartbeat';
@@ -59,12 +61,12 @@ export function heartbeatDetail(service: string, environment: string | undefined
 }
 
 export function createHandler(config: HeartbeatConfig, deps: HeartbeatDeps = {}): HeartbeatHandler {
-  const eventBusName = deps.eventBusName ?? process.env.MAIF_EVENT_BUS_NAME;
-  const environment = deps.environment ?? process.env.MAIF_ENVIRONMENT;
+  const eventBusName = deps.eventBusName ?? process.env[KIT_ENV.eventBusName];
+  const environment = deps.environment ?? process.env[INSTRUMENTATION_ENV.environment];
   const now = deps.now ?? (() => new Date());
   let client = deps.eventBridge;
   return async () => {
-    if (!eventBusName) throw new Error('heartbeat: MAIF_EVENT_BUS_NAME is not set (the kit bus name or ARN)');
+    if (!eventBusName) throw new Error(`heartbeat: ${KIT_ENV.eventBusName} is not set (the kit bus name or ARN)`);
     client ??= new EventBridgeClient({});
     const at = now();
     const detail = heartbeatDetail(config.service, environment, at);

@@ -7,6 +7,7 @@
  * retries the whole batch (duplicates are possible, loss is not).
  */
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { KIT_ENV } from '../../domain/contracts/environment';
 import type { LogEvent } from '../../domain/logs/decode';
 
 /** SQS message limit, the conservative one (queues created before 2025 keep 256 KiB). */
@@ -107,7 +108,7 @@ export class DeadLetterQueue {
   async send(letters: readonly DeadLetter[], keyPrefix: string): Promise<number> {
     if (letters.length === 0) return 0;
     if (this.#queueUrl === undefined || this.#queueUrl === '') {
-      throw new DeadLetterError(`MAIF_DLQ_URL is not set: cannot dead-letter ${letters.length} record(s)`);
+      throw new DeadLetterError(`${KIT_ENV.dlqUrl} is not set: cannot dead-letter ${letters.length} record(s)`);
     }
     const bodies = letters.flatMap((letter, i) => deadLetterBodies(letter, `${keyPrefix}:${letter.event?.id ?? i}`));
     let pending = bodies.map((body, i) => ({ Id: `m${i}`, MessageBody: body }));

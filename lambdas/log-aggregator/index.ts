@@ -9,6 +9,7 @@
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { KIT_ENV } from '../../domain/contracts/environment';
 import { fingerprintOf } from '../../domain/contracts/events';
 import type { LogAggregatorConfig, LogSource } from '../../domain/logs/config';
 import { decodePayload, isLogEvent, type LogEvent, rawData } from '../../domain/logs/decode';
@@ -16,10 +17,10 @@ import { type MetricRecorder, metricsApiRecorder } from '../../domain/logs/emf';
 import { defaultServiceOf, type NormalizedEvent, normalize, type PayloadContext } from '../../domain/logs/normalize';
 import { CONFIGURED_PARSERS, type ConfiguredParser, parseLine } from '../../domain/logs/parsers';
 import { type AlertRequest, applyRules, compileRules, type RuleEffects } from '../../domain/logs/rules';
-import { Metrics } from '../../layers/instrumentation/metrics';
 import type { MetricsApi } from '../../layers/instrumentation/types';
 import { AlertPublisher, alertDetail, alertLabels } from '../shared/alert-publisher';
 import { bundledConfig } from '../shared/bundled-config';
+import { handlerMetrics, metricsSettings } from '../shared/metrics';
 import { type DeadLetter, DeadLetterQueue } from './dead-letter';
 
 export type { LogAggregatorConfig, LogSource, LookupTables, ProcessingRule } from '../../domain/logs/config';
@@ -71,12 +72,13 @@ const EVENTS_METRIC = 'maif_obs_log_events_total';
 const DROPPED_METRIC = 'maif_obs_dropped_observations_total';
 
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): LogAggregatorEnvironment {
+  const { namespace, service, environment } = metricsSettings({}, env);
   return {
-    namespace: env.MAIF_NAMESPACE || 'MAIF',
-    service: env.MAIF_SERVICE || 'maif',
-    environment: env.MAIF_ENVIRONMENT,
-    dlqUrl: env.MAIF_DLQ_URL,
-    eventBusName: env.MAIF_EVENT_BUS_NAME,
+    namespace: namespace || 'MAIF',
+    service: service || 'maif',
+    environment,
+    dlqUrl: env[KIT_ENV.dlqUrl],
+    eventBusName: env[KIT_ENV.eventBusName],
     ownLogGroup: env.AWS_LAMBDA_LOG_GROUP_NAME,
   };
 }
@@ -132,17 +134,15 @@ export function createHandler(
   const alerting = rules.find((r) => r.action === 'trigger_alert');
   if (alerting !== undefined && !env.eventBusName) {
     throw new Error(
-      `log aggregator: processing rule '${alerting.name}' triggers alerts but MAIF_EVENT_BUS_NAME is not set`,
+      `log aggregator: processing rule '${alerting.name}' triggers alerts but ${KIT_ENV.eventBusName} is not set`,
     );
   }
   const sink = deps.sink ?? stdoutSink;
   const pendingLines: string[] = [];
   const recorder: MetricRecorder = metricsApiRecorder(
     deps.metrics ??
-      new Metrics({
-        namespace: env.namespace,
-        service: env.service,
-        defaultDimensions: env.environment ? { environment: env.environment } : undefined,
+      handlerMetrics({
+        ...env,
         // production semantics always: a bad event's metric is counted and dropped, never thrown
         strict: false,
         sink: (line) => pendingLines.push(line),

@@ -7,10 +7,10 @@
  */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SNSEvent } from 'aws-lambda';
+import { KIT_ENV } from '../../domain/contracts/environment';
 import { pagerDutyEvent } from '../../domain/routing/messages';
-import { notificationOf } from '../notify-slack/index';
 import { bundledConfig } from '../shared/bundled-config';
-import { type PostDeps, postJson, type RetryOptions } from '../shared/http';
+import { type NotifierDeps, notifierHandler } from '../shared/notifier';
 import { SecretCache } from '../shared/secrets';
 
 export const PAGERDUTY_DEFAULT_ENDPOINT = 'https://events.pagerduty.com';
@@ -25,10 +25,7 @@ export interface PagerDutyNotifierConfig {
   readonly endpoint?: string;
 }
 
-export interface PagerDutyNotifierDeps extends PostDeps {
-  readonly secrets?: SecretCache;
-  readonly retry?: RetryOptions;
-}
+export type PagerDutyNotifierDeps = NotifierDeps;
 
 export function createHandler(config: PagerDutyNotifierConfig, deps: PagerDutyNotifierDeps = {}) {
   if (typeof config?.routingKeySecret !== 'string' || config.routingKeySecret === '') {
@@ -42,30 +39,22 @@ export function createHandler(config: PagerDutyNotifierConfig, deps: PagerDutyNo
   }
   const url = new URL(PAGERDUTY_ENQUEUE_PATH, base).toString();
   const secrets = deps.secrets ?? new SecretCache(new SecretsManagerClient({}));
-  return async (event: SNSEvent): Promise<{ delivered: number; skipped: number }> => {
-    let delivered = 0;
-    let skipped = 0;
-    for (const record of event.Records ?? []) {
-      const notification = notificationOf(record.Sns.Message);
-      const routingKey = await secrets.field(config.routingKeySecret, ROUTING_KEY_FIELDS);
-      const body = pagerDutyEvent(notification, routingKey);
-      if (body === undefined) {
-        skipped++;
-        continue;
-      }
-      await postJson(url, body, deps.retry, deps);
-      delivered++;
-    }
-    return { delivered, skipped };
-  };
+  return notifierHandler(async (notification) => {
+    const routingKey = await secrets.field(config.routingKeySecret, ROUTING_KEY_FIELDS);
+    const body = pagerDutyEvent(notification, routingKey);
+    return body === undefined ? undefined : { url, body };
+  }, deps);
 }
 
 let instance: ReturnType<typeof createHandler> | undefined;
 
+/** The bundled configuration; MAIF_PAGERDUTY_ENDPOINT, when set, overrides its endpoint. */
+function deployedConfig(): PagerDutyNotifierConfig {
+  const endpoint = process.env[KIT_ENV.pagerdutyEndpoint];
+  return { ...bundledConfig<PagerDutyNotifierConfig>('notify-pagerduty'), ...(endpoint ? { endpoint } : {}) };
+}
+
 export const handler = (event: SNSEvent) => {
-  instance ??= createHandler({
-    ...bundledConfig<PagerDutyNotifierConfig>('notify-pagerduty'),
-    ...(process.env.MAIF_PAGERDUTY_ENDPOINT ? { endpoint: process.env.MAIF_PAGERDUTY_ENDPOINT } : {}),
-  });
+  instance ??= createHandler(deployedConfig());
   return instance(event);
 };

@@ -7,6 +7,7 @@
  * Lambda retries the delivery (at least once: a retried delivery may index an event twice).
  */
 import { type _Record, FirehoseClient, PutRecordBatchCommand } from '@aws-sdk/client-firehose';
+import { KIT_ENV } from '../../domain/contracts/environment';
 import { decodePayload, isLogEvent } from '../../domain/logs/decode';
 
 /** PutRecordBatch takes at most 500 records and 4 MiB per call. */
@@ -74,8 +75,8 @@ export function batches(records: readonly _Record[]): _Record[][] {
 }
 
 export function createHandler(deps: ForwarderDeps = {}): (event: unknown) => Promise<ForwardResult> {
-  const streamName = deps.streamName ?? process.env.MAIF_DELIVERY_STREAM_NAME;
-  if (!streamName) throw new Error('opensearch forwarder: MAIF_DELIVERY_STREAM_NAME is not set');
+  const streamName = deps.streamName ?? process.env[KIT_ENV.deliveryStreamName];
+  if (!streamName) throw new Error(`opensearch forwarder: ${KIT_ENV.deliveryStreamName} is not set`);
   const sleep = deps.sleep ?? defaultSleep;
   let client = deps.firehose;
   const firehose = () => (client ??= new FirehoseClient({}));

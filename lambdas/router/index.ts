@@ -13,13 +13,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { KIT_ENV } from '../../domain/contracts/environment';
 import type { Outcome } from '../../domain/routing/decide';
 import { IntakeError, parseEvent } from '../../domain/routing/intake';
 import { compileRouter, type RouterConfig } from '../../domain/routing/routing';
-import { Metrics } from '../../layers/instrumentation/metrics';
 import type { Counter, MetricsApi } from '../../layers/instrumentation/types';
 import { AlertStore } from '../shared/alert-store';
 import { bundledConfig } from '../shared/bundled-config';
+import { handlerMetrics, metricsSettings } from '../shared/metrics';
 import { type RouteResult, Router } from './router';
 
 /** Counted per event, label `outcome` (paged, grouped, silenced, ..., dead_lettered, failed). */
@@ -54,22 +55,21 @@ export interface RouterHandlerDeps {
 }
 
 export function readEnv(env: NodeJS.ProcessEnv = process.env): RouterEnv {
+  const topics = env[KIT_ENV.channelTopics];
   let topicArns: Record<string, string> = {};
   try {
-    topicArns = JSON.parse(env.MAIF_CHANNEL_TOPICS || '{}') as Record<string, string>;
+    topicArns = JSON.parse(topics || '{}') as Record<string, string>;
   } catch {
     throw new Error(
-      `router: MAIF_CHANNEL_TOPICS '${String(env.MAIF_CHANNEL_TOPICS).slice(0, 40)}' is not JSON ({"channel": "topic ARN"})`,
+      `router: ${KIT_ENV.channelTopics} '${String(topics).slice(0, 40)}' is not JSON ({"channel": "topic ARN"})`,
     );
   }
   return {
-    tableName: env.MAIF_ALERT_TABLE ?? '',
-    stateMachineArn: env.MAIF_ESCALATION_STATE_MACHINE_ARN ?? '',
+    tableName: env[KIT_ENV.alertTable] ?? '',
+    stateMachineArn: env[KIT_ENV.escalationStateMachineArn] ?? '',
     topicArns,
-    dlqUrl: env.MAIF_ROUTER_DLQ_URL,
-    namespace: env.MAIF_NAMESPACE,
-    service: env.MAIF_SERVICE,
-    environment: env.MAIF_ENVIRONMENT,
+    dlqUrl: env[KIT_ENV.routerDlqUrl],
+    ...metricsSettings({}, env),
   };
 }
 
@@ -77,17 +77,10 @@ export type RouterHandler = (event: unknown) => Promise<RouteResult>;
 
 export function createHandler(config: RouterConfig, deps: RouterHandlerDeps = {}): RouterHandler {
   const env = deps.env ?? readEnv();
-  if (!env.tableName) throw new Error('router: MAIF_ALERT_TABLE is not set');
-  if (!env.stateMachineArn) throw new Error('router: MAIF_ESCALATION_STATE_MACHINE_ARN is not set');
+  if (!env.tableName) throw new Error(`router: ${KIT_ENV.alertTable} is not set`);
+  if (!env.stateMachineArn) throw new Error(`router: ${KIT_ENV.escalationStateMachineArn} is not set`);
   const compiled = compileRouter(config);
-  const metrics =
-    deps.metrics ??
-    new Metrics({
-      namespace: env.namespace,
-      service: env.service,
-      defaultDimensions: env.environment ? { environment: env.environment } : undefined,
-      strict: false,
-    });
+  const metrics = deps.metrics ?? handlerMetrics({ ...env, strict: false });
   const counter: Counter = metrics.counter(ROUTER_METRIC, { unit: 'Count', labels: ['outcome'] });
   const heartbeats: Counter = metrics.counter(HEARTBEAT_METRIC, { unit: 'Count' });
   const writeLog = deps.log ?? ((line: string) => console.log(line));
@@ -119,7 +112,7 @@ export function createHandler(config: RouterConfig, deps: RouterHandlerDeps = {}
     } catch (error) {
       if (!(error instanceof IntakeError)) throw error;
       sqs ??= deps.sqs ?? new SQSClient({});
-      if (!env.dlqUrl) throw new Error(`router: ${error.message}, and MAIF_ROUTER_DLQ_URL is not set`);
+      if (!env.dlqUrl) throw new Error(`router: ${error.message}, and ${KIT_ENV.routerDlqUrl} is not set`);
       await sqs.send(
         new SendMessageCommand({
           QueueUrl: env.dlqUrl,

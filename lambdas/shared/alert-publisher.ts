@@ -4,6 +4,7 @@
  * retried, and an entry still failing is reported so its log record is dead-lettered.
  */
 import { type EventBridgeClient, PutEventsCommand, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
+import { KIT_ENV } from '../../domain/contracts/environment';
 import {
   fingerprintOf,
   KIT_DETAIL_TYPE,
@@ -93,7 +94,7 @@ export class AlertPublisher {
     const failures = new Map<number, string>();
     if (details.length === 0) return failures;
     if (this.#bus === undefined || this.#bus === '') {
-      for (let i = 0; i < details.length; i++) failures.set(i, 'MAIF_EVENT_BUS_NAME is not set');
+      for (let i = 0; i < details.length; i++) failures.set(i, `${KIT_ENV.eventBusName} is not set`);
       return failures;
     }
     let pending: { index: number; entry: PutEventsRequestEntry; size: number }[] = [];

@@ -2,7 +2,7 @@
  * Dispatch: send one Notification to a list of channels through their SNS topics, exactly once
  * per (fingerprint, episode, level, channel, kind).
  *
- * Contract (issue 5, owner J2):
+ * Contract:
  * `dispatch(notification, channels, deps) -> Promise<{ sent, skipped }>`; for each channel:
  * `store.claimNotification(...)` (a conditional put in the notification log) then SNS Publish
  * (MessageStructure 'json': `default`/`email` = readable text, `lambda`/`sqs`/`https` = the
@@ -17,7 +17,7 @@ import { emailSubject, emailText } from '../../domain/routing/messages';
 /** Publish attempts per channel (each with the SDK's own retries) before the claim is released. */
 export const MAX_PUBLISH_ATTEMPTS = 2;
 
-/** The part of J1's AlertStore that dispatch needs (structural, so tests can pass the real store). */
+/** The part of AlertStore that dispatch needs (structural, so tests can pass the real store). */
 export interface NotificationLog {
   claimNotification(
     fingerprint: string,

@@ -3,11 +3,12 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';
+import { KIT_ENV } from '../../domain/contracts/environment';
+import { allowKeyUse, allowTableItems, TABLE_READ_WRITE } from '../private/grants';
+import { KitFunction, type KitFunctionBaseSettings, kitFunctionSettings } from '../private/kit-function';
 import { allowPublish, channelTopicsJson } from './channel-topics';
 
 /** One request reads or writes a few items and may publish a notice per channel. */
@@ -15,7 +16,7 @@ export const ACK_API_TIMEOUT = Duration.seconds(15);
 /** Length of the generated HMAC key of signed links (letters and digits). */
 export const LINK_KEY_LENGTH = 64;
 
-export interface AckApiProps {
+export interface AckApiProps extends KitFunctionBaseSettings {
   /** The alert state table (AlertStateTable). */
   readonly table: dynamodb.ITable;
   /** Channel topics by channel name: acknowledgement notices go to the channels paged. */
@@ -38,12 +39,6 @@ export interface AckApiProps {
    * @default true
    */
   readonly links?: boolean;
-  /** @default 'nodejs24.x' */
-  readonly runtime?: RuntimeName;
-  /** @default 'arm64' */
-  readonly architecture?: ArchitectureName;
-  /** @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -81,43 +76,23 @@ export class AckApi extends Construct {
 
     const deploy = (fnId: string, mode: 'iam' | 'links') => {
       const kit = new KitFunction(this, fnId, {
+        ...kitFunctionSettings(props),
         handler: 'ack-api',
         description: `MAIF Observability ack API (${mode === 'iam' ? 'IAM' : 'signed links'})`,
         bundledConfig: {},
         environment: {
-          MAIF_ACK_MODE: mode,
-          MAIF_ALERT_TABLE: props.table.tableName,
-          MAIF_CHANNEL_TOPICS: channelTopicsJson(this, props.topics),
-          MAIF_LINK_SECRET_ARN: this.linkSecret.secretArn,
+          [KIT_ENV.ackMode]: mode,
+          [KIT_ENV.alertTable]: props.table.tableName,
+          [KIT_ENV.channelTopics]: channelTopicsJson(this, props.topics),
+          [KIT_ENV.linkSecretArn]: this.linkSecret.secretArn,
         },
-        runtime: props.runtime,
-        architecture: props.architecture,
         timeout: ACK_API_TIMEOUT,
-        logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-        encryptionKey: props.encryptionKey,
       });
       // Exactly what the handler does: single-item reads and conditional writes, one Query per
       // list, publishing acknowledgement notices, reading the link key. No scans, no admin.
-      kit.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: [
-            'dynamodb:GetItem',
-            'dynamodb:PutItem',
-            'dynamodb:UpdateItem',
-            'dynamodb:DeleteItem',
-            'dynamodb:Query',
-          ],
-          resources: [props.table.tableArn],
-        }),
-      );
+      allowTableItems(kit.role, props.table, TABLE_READ_WRITE);
       allowPublish(kit.role, props.topics);
-      kit.role.addToPrincipalPolicy(
-        new iam.PolicyStatement({
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [props.encryptionKey.keyArn],
-        }),
-      );
-      props.table.encryptionKey?.grant(kit.role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+      allowKeyUse(kit.role, props.encryptionKey, props.table);
       kit.role.addToPrincipalPolicy(
         new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [this.linkSecret.secretArn] }),
       );
@@ -130,7 +105,7 @@ export class AckApi extends Construct {
     });
     for (const operator of props.operators ?? []) this.apiUrl.grantInvokeUrl(operator);
     new CfnOutput(this, 'AckApiUrl', {
-      description: 'maif-obs --endpoint (or MAIF_ACK_API_URL): the IAM-authorized ack API',
+      description: `maif-obs --endpoint (or ${KIT_ENV.ackApiUrl}): the IAM-authorized ack API`,
       value: this.apiUrl.url,
     });
 

@@ -1,18 +1,18 @@
 import { ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { ChannelName } from '../../domain/contracts/channels';
-import { DLQ_RETENTION } from '../log-aggregation';
+import { KIT_ENV } from '../../domain/contracts/environment';
 import { nagArn } from '../nag';
-import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';
+import { deadLetterAlarm, deadLetterDepth, deadLetterQueue } from '../private/dead-letter-queue';
+import { keyUseStatement } from '../private/grants';
+import { KitFunction, type KitFunctionBaseSettings, kitFunctionSettings } from '../private/kit-function';
 
 /** Four attempts with 250 ms..4 s backoff and 5 s per request stay well under this. */
 export const NOTIFIER_TIMEOUT = Duration.seconds(30);
@@ -26,7 +26,7 @@ export interface ChannelsConfig {
   readonly pagerduty?: { readonly routingKeySecret: string };
 }
 
-export interface NotificationChannelsProps {
+export interface NotificationChannelsProps extends KitFunctionBaseSettings {
   readonly channels: ChannelsConfig;
   /** Encrypts the topics, the dead-letter queues and the notifiers' log groups. */
   readonly encryptionKey: kms.IKey;
@@ -40,12 +40,6 @@ export interface NotificationChannelsProps {
    * @default - https://events.pagerduty.com
    */
   readonly pagerDutyEndpoint?: string;
-  /** @default 'nodejs24.x' */
-  readonly runtime?: RuntimeName;
-  /** @default 'arm64' */
-  readonly architecture?: ArchitectureName;
-  /** @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /** One notifier: its function, its dead-letter queue and the alarm on that queue. */
@@ -122,7 +116,7 @@ export class NotificationChannels extends Construct {
         props,
         channels.pagerduty.routingKeySecret,
         { routingKeySecret: channels.pagerduty.routingKeySecret },
-        endpoint !== undefined ? { MAIF_PAGERDUTY_ENDPOINT: endpoint } : {},
+        endpoint !== undefined ? { [KIT_ENV.pagerdutyEndpoint]: endpoint } : {},
       );
     }
     this.topics = topics;
@@ -140,12 +134,7 @@ export class NotificationChannels extends Construct {
     if (queues.length === 0) return new cloudwatch.MathExpression({ expression: '0', usingMetrics: {} });
     return new cloudwatch.MathExpression({
       expression: queues.map((_, i) => `q${i}`).join(' + '),
-      usingMetrics: Object.fromEntries(
-        queues.map((q, i) => [
-          `q${i}`,
-          q.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-        ]),
-      ),
+      usingMetrics: Object.fromEntries(queues.map((q, i) => [`q${i}`, deadLetterDepth(q)])),
       period: Duration.minutes(1),
     });
   }
@@ -159,27 +148,18 @@ export class NotificationChannels extends Construct {
     bundledConfig: Record<string, string>,
     environment: Record<string, string> = {},
   ): Notifier {
-    const deadLetterQueue = new sqs.Queue(this, `${label}DeadLetterQueue`, {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: DLQ_RETENTION,
-    });
-    Validations.of(deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: `This queue is the dead-letter queue of the ${label} notifier; a DLQ of a DLQ would only move the problem`,
+    const queue = deadLetterQueue(this, `${label}DeadLetterQueue`, {
+      encryptionKey: props.encryptionKey,
+      owner: `the ${label} notifier`,
     });
     const kit = new KitFunction(this, `${label}Notifier`, {
+      ...kitFunctionSettings(props),
       handler,
       description: `MAIF Observability ${label} notifier`,
       bundledConfig,
       environment,
-      runtime: props.runtime,
-      architecture: props.architecture,
       timeout: NOTIFIER_TIMEOUT,
-      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      encryptionKey: props.encryptionKey,
-      deadLetterQueue,
+      deadLetterQueue: queue,
     });
     kit.function.configureAsyncInvoke({ retryAttempts: NOTIFIER_ASYNC_RETRIES });
     const stack = Stack.of(this);
@@ -195,11 +175,8 @@ export class NotificationChannels extends Construct {
     const secretPolicy = new iam.Policy(this, `${label}SecretPolicy`, {
       statements: [
         new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secretArn] }),
-        // SendMessage to the KMS-encrypted dead-letter queue needs exactly these key actions.
-        new iam.PolicyStatement({
-          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-          resources: [props.encryptionKey.keyArn],
-        }),
+        // for SendMessage to the KMS-encrypted dead-letter queue
+        keyUseStatement(props.encryptionKey),
       ],
       roles: [kit.role],
     });
@@ -207,20 +184,13 @@ export class NotificationChannels extends Construct {
       id: `AwsSolutions-IAM5[Resource::${nagArn(stack, secretArn)}]`,
       reason: 'A secret ARN ends in 6 random characters Secrets Manager chooses; the wildcard matches only those',
     });
-    topic.addSubscription(new subscriptions.LambdaSubscription(kit.function, { deadLetterQueue }));
+    topic.addSubscription(new subscriptions.LambdaSubscription(kit.function, { deadLetterQueue: queue }));
 
-    const alarm = new cloudwatch.Alarm(this, `${label}DeadLetterAlarm`, {
-      alarmDescription: `MAIF Observability: ${label} notifications failed and are in the dead-letter queue`,
-      metric: deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    const alarm = deadLetterAlarm(this, `${label}DeadLetterAlarm`, {
+      queue,
+      description: `MAIF Observability: ${label} notifications failed and are in the dead-letter queue`,
+      alarmTopic: props.alarmTopic,
     });
-    if (props.alarmTopic) alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
-    return { function: kit.function, deadLetterQueue, alarm };
+    return { function: kit.function, deadLetterQueue: queue, alarm };
   }
 }

@@ -10,8 +10,10 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { KIT_ENV } from '../../domain/contracts/environment';
 import { ESCALATION_FAILED_ERROR, ESCALATION_STATES } from '../../domain/contracts/escalation';
-import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';
+import { allowKeyUse, allowTableItems } from '../private/grants';
+import { KitFunction, type KitFunctionBaseSettings, kitFunctionSettings } from '../private/kit-function';
 import { allowPublish, channelTopicsJson } from './channel-topics';
 
 /** Task retries: 2 s, 4 s, 8 s, 16 s (jittered), then the failure state. */
@@ -20,8 +22,8 @@ export const TASK_RETRY = { interval: Duration.seconds(2), maxAttempts: 4, backo
 /** One task (a DynamoDB read or a few SNS publishes) takes well under this. */
 export const ESCALATION_FUNCTION_TIMEOUT = Duration.seconds(30);
 
-export interface EscalationProps {
-  /** The alert state table (J1's AlertStateTable). */
+export interface EscalationProps extends KitFunctionBaseSettings {
+  /** The alert state table (AlertStateTable). */
   readonly table: dynamodb.ITable;
   /** Channel topics by channel name (NotificationChannels.topics). */
   readonly topics: Readonly<Partial<Record<string, sns.ITopic>>>;
@@ -42,12 +44,6 @@ export interface EscalationProps {
    * @default - 24 hours
    */
   readonly linkTtlSeconds?: number;
-  /** @default 'nodejs24.x' */
-  readonly runtime?: RuntimeName;
-  /** @default 'arm64' */
-  readonly architecture?: ArchitectureName;
-  /** @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -76,41 +72,31 @@ export class Escalation extends Construct {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
 
     const environment: Record<string, string> = {
-      MAIF_ALERT_TABLE: props.table.tableName,
-      MAIF_CHANNEL_TOPICS: channelTopicsJson(this, props.topics),
+      [KIT_ENV.alertTable]: props.table.tableName,
+      [KIT_ENV.channelTopics]: channelTopicsJson(this, props.topics),
     };
     if (props.ackUrl !== undefined && props.linkSecret !== undefined) {
-      environment.MAIF_ACK_URL = props.ackUrl;
-      environment.MAIF_LINK_SECRET_ARN = props.linkSecret.secretArn;
+      environment[KIT_ENV.ackUrl] = props.ackUrl;
+      environment[KIT_ENV.linkSecretArn] = props.linkSecret.secretArn;
     }
     const kit = new KitFunction(this, 'Function', {
+      ...kitFunctionSettings(props),
       handler: 'escalation',
       description: 'MAIF Observability escalation: check acknowledgement, notify a level',
       bundledConfig: ttl !== undefined ? { linkTtlSeconds: ttl } : {},
       environment,
-      runtime: props.runtime,
-      architecture: props.architecture,
       timeout: ESCALATION_FUNCTION_TIMEOUT,
-      logRetention,
-      encryptionKey: props.encryptionKey,
     });
     this.function = kit.function;
     // Read the alert, claim / release notification log entries: no scans, no table admin.
-    kit.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:Query'],
-        resources: [props.table.tableArn],
-      }),
-    );
+    allowTableItems(kit.role, props.table, [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+    ]);
     allowPublish(kit.role, props.topics);
-    // Publishing to a KMS-encrypted topic needs exactly these key actions (no wildcard actions).
-    kit.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [props.encryptionKey.keyArn],
-      }),
-    );
-    props.table.encryptionKey?.grant(kit.role, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey');
+    allowKeyUse(kit.role, props.encryptionKey, props.table);
     if (props.linkSecret) {
       kit.role.addToPrincipalPolicy(
         new iam.PolicyStatement({

@@ -1,31 +1,32 @@
 import { Arn, ArnFormat, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { KIT_ENV } from '../../domain/contracts/environment';
 import { ALARM_DETAIL_TYPE, KIT_DETAIL_TYPE, KIT_SOURCE } from '../../domain/contracts/events';
 import { compileRouter, type RouterConfig } from '../../domain/routing/routing';
+import { INSTRUMENTATION_ENV } from '../../layers/instrumentation/environment';
 import { nagArn } from '../nag';
-import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';
+import { deadLetterAlarm, deadLetterQueue } from '../private/dead-letter-queue';
+import { allowKeyUse, allowTableItems, TABLE_READ_WRITE } from '../private/grants';
+import { KitFunction, type KitFunctionBaseSettings, kitFunctionSettings } from '../private/kit-function';
 import { allowPublish, channelTopicsJson } from './channel-topics';
 
 /** Claim lease (15 s) + polling + a few DynamoDB and SNS calls fit well inside. */
 export const ROUTER_TIMEOUT = Duration.seconds(60);
-/** SQS keeps a message at most 14 days: the longest window to inspect and replay. */
-export const ROUTER_DLQ_RETENTION = Duration.days(14);
 /** Lambda's async retries of a failing event before it goes to the DLQ. */
 export const ROUTER_RETRY_ATTEMPTS = 2;
 
-export interface AlertRouterProps {
+export interface AlertRouterProps extends KitFunctionBaseSettings {
   /** The routing configuration bundled into the function (`routerConfigOf(config.alerting)`). */
   readonly config: RouterConfig;
   /** The alert state table (AlertStateTable). */
@@ -51,12 +52,6 @@ export interface AlertRouterProps {
    * @default - the alarm has no action (the Watchdog wires it to the fallback topic)
    */
   readonly alarmTopic?: sns.ITopic;
-  /** @default 'nodejs24.x' */
-  readonly runtime?: RuntimeName;
-  /** @default 'arm64' */
-  readonly architecture?: ArchitectureName;
-  /** @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
@@ -91,55 +86,33 @@ export class AlertRouter extends Construct {
       }
     }
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: ROUTER_DLQ_RETENTION,
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is the dead-letter queue of the alert router; a DLQ of a DLQ would only move the problem',
+    this.deadLetterQueue = deadLetterQueue(this, 'DeadLetterQueue', {
+      encryptionKey: props.encryptionKey,
+      owner: 'the alert router',
     });
 
     const kit = new KitFunction(this, 'Function', {
+      ...kitFunctionSettings(props),
       handler: 'router',
       description: `MAIF Observability alert router (${props.environment})`,
       bundledConfig: props.config,
       environment: {
-        MAIF_ALERT_TABLE: props.table.tableName,
-        MAIF_ESCALATION_STATE_MACHINE_ARN: props.stateMachine.stateMachineArn,
-        MAIF_CHANNEL_TOPICS: channelTopicsJson(this, props.topics),
-        MAIF_ROUTER_DLQ_URL: this.deadLetterQueue.queueUrl,
-        MAIF_NAMESPACE: props.namespace,
-        MAIF_SERVICE: props.service,
-        MAIF_ENVIRONMENT: props.environment,
+        [KIT_ENV.alertTable]: props.table.tableName,
+        [KIT_ENV.escalationStateMachineArn]: props.stateMachine.stateMachineArn,
+        [KIT_ENV.channelTopics]: channelTopicsJson(this, props.topics),
+        [KIT_ENV.routerDlqUrl]: this.deadLetterQueue.queueUrl,
+        [INSTRUMENTATION_ENV.namespace]: props.namespace,
+        [INSTRUMENTATION_ENV.service]: props.service,
+        [INSTRUMENTATION_ENV.environment]: props.environment,
       },
-      runtime: props.runtime,
-      architecture: props.architecture,
       timeout: ROUTER_TIMEOUT,
-      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      encryptionKey: props.encryptionKey,
       deadLetterQueue: this.deadLetterQueue,
     });
     this.function = kit.function;
     this.logGroup = kit.logGroup;
     this.function.configureAsyncInvoke({ retryAttempts: ROUTER_RETRY_ATTEMPTS });
 
-    // explicit actions: grantReadWriteData would add kms:ReEncrypt* and kms:GenerateDataKey* wildcards
-    kit.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: [
-          'dynamodb:GetItem',
-          'dynamodb:PutItem',
-          'dynamodb:UpdateItem',
-          'dynamodb:DeleteItem',
-          'dynamodb:Query',
-          'dynamodb:ConditionCheckItem',
-        ],
-        resources: [props.table.tableArn],
-      }),
-    );
+    allowTableItems(kit.role, props.table, [...TABLE_READ_WRITE, 'dynamodb:ConditionCheckItem']);
     // explicit actions: the grant helpers add kms:ReEncrypt* and kms:GenerateDataKey* wildcards for KMS resources
     kit.role.addToPrincipalPolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.deadLetterQueue.queueArn] }),
@@ -162,12 +135,7 @@ export class AlertRouter extends Construct {
       reason:
         "StopExecution of the escalation state machine's executions: their names (fingerprint-episode) are not known at deploy time",
     });
-    kit.role.addToPrincipalPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [props.encryptionKey.keyArn],
-      }),
-    );
+    allowKeyUse(kit.role, props.encryptionKey);
 
     // EventBridge writes undeliverable events to the KMS-encrypted DLQ: it needs the key
     props.encryptionKey.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');
@@ -193,19 +161,11 @@ export class AlertRouter extends Construct {
       targets: [target],
     });
 
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription:
-        'MAIF Observability: alert router events failed or were malformed and are in its dead-letter queue',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: 'Maximum',
-      }),
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    this.deadLetterAlarm = deadLetterAlarm(this, 'DeadLetterAlarm', {
+      queue: this.deadLetterQueue,
+      description: 'MAIF Observability: alert router events failed or were malformed and are in its dead-letter queue',
+      alarmTopic: props.alarmTopic,
     });
-    if (props.alarmTopic) this.deadLetterAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
   }
 }
 

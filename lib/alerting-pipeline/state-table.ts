@@ -18,7 +18,7 @@ export interface AlertStateTableProps {
 }
 
 /**
- * The alert pipeline's one DynamoDB table (lambdas/alerting/shared/state.ts): partition key
+ * The alert pipeline's one DynamoDB table (items: domain/contracts/alert-state.ts): partition key
  * `pk`, sort key `sk`, TTL attribute `expiresAt`, on-demand, KMS-encrypted, point-in-time
  * recovery on. Alerts, event markers, groups, the notification log, silences and maintenance
  * windows live in it as typed items.

@@ -5,14 +5,15 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { KIT_ENV } from '../../domain/contracts/environment';
+import { INSTRUMENTATION_ENV } from '../../layers/instrumentation/environment';
 import { parseDuration } from '../../layers/instrumentation/units';
-import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';
+import { KitFunction, type KitFunctionBaseSettings, kitFunctionSettings } from '../private/kit-function';
 
 /** The metric the router emits once per heartbeat it receives (labels: service, environment). */
 export const HEARTBEAT_METRIC = 'heartbeat_received';
@@ -25,7 +26,7 @@ const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 /** Period of the failure alarms: one failure in 5 minutes is one too many. */
 export const FAILURE_ALARM_PERIOD = Duration.minutes(5);
 
-export interface WatchdogProps {
+export interface WatchdogProps extends KitFunctionBaseSettings {
   /** Encrypts the fallback topic and the heartbeat function's log group. */
   readonly encryptionKey: kms.IKey;
   /** The kit bus the heartbeat is put on (the router's intake). */
@@ -41,12 +42,6 @@ export interface WatchdogProps {
    * @default '5m'
    */
   readonly heartbeatSchedule?: string;
-  /** @default 'nodejs24.x' */
-  readonly runtime?: RuntimeName;
-  /** @default 'arm64' */
-  readonly architecture?: ArchitectureName;
-  /** @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
 }
 
 /** What the watchdog alarms on, each to the fallback topic. */
@@ -117,15 +112,15 @@ export class Watchdog extends Construct {
     this.#action = new cwActions.SnsAction(this.fallbackTopic);
 
     const kit = new KitFunction(this, 'Heartbeat', {
+      ...kitFunctionSettings(props),
       handler: 'heartbeat',
       description: `MAIF Observability heartbeat (${props.environment})`,
       bundledConfig: { service: props.service },
-      environment: { MAIF_EVENT_BUS_NAME: props.bus.eventBusName, MAIF_ENVIRONMENT: props.environment },
-      runtime: props.runtime,
-      architecture: props.architecture,
+      environment: {
+        [KIT_ENV.eventBusName]: props.bus.eventBusName,
+        [INSTRUMENTATION_ENV.environment]: props.environment,
+      },
       timeout: Duration.seconds(10),
-      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      encryptionKey: props.encryptionKey,
     });
     props.bus.grantPutEventsTo(kit.function);
     this.heartbeatFunction = kit.function;

@@ -23,7 +23,8 @@ export interface AlertAlarmsProps {
    */
   readonly actions?: readonly cloudwatch.IAlarmAction[];
   /**
-   * Per-baseline switches (anomaly detection, bands, measured series) until lib/config carries them.
+   * Per-baseline switches (anomaly detection, bands, measured series), until the configuration
+   * (domain/config) carries them.
    * @default - every baseline follows `alerting.performance.anomalyDetection`
    */
   readonly baselines?: Readonly<Record<string, BaselineOptions>>;

@@ -4,25 +4,27 @@
  * `performance_baseline_seconds{metric}` for the regression alarms, and puts a `MAIF Alert` on the
  * kit's bus when the last 15 minutes regress.
  */
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { ResolvedConfig } from '../../domain/config';
 import type { BaselineMonitorConfig, BaselineTarget } from '../../domain/contracts/baseline';
+import { KIT_ENV } from '../../domain/contracts/environment';
 import { compileAlerting } from '../../domain/rules/alarms';
 import { performanceAlerts } from '../../domain/rules/baselines';
+import { INSTRUMENTATION_ENV } from '../../layers/instrumentation/environment';
 import { parseDuration } from '../../layers/instrumentation/units';
-import { type ArchitectureName, KitFunction, type RuntimeName } from '../private/kit-function';
+import { KitFunction, type KitFunctionSettings, kitFunctionSettings } from '../private/kit-function';
 
 /** GetMetricData over 7 days of hourly data for a few baselines takes seconds; this leaves room for pagination. */
 export const BASELINE_TIMEOUT = Duration.minutes(2);
 
-export interface BaselineMonitorProps {
+export interface BaselineMonitorProps extends KitFunctionSettings {
   /** The resolved configuration of one environment (`alerting.baselines`, `alerting.performance`). */
   readonly config: ResolvedConfig;
   /** The kit's bus, where regression alerts go (LogAggregation's `eventBus`). */
@@ -34,18 +36,6 @@ export interface BaselineMonitorProps {
    * @default Duration.hours(1)
    */
   readonly schedule?: Duration;
-  /** @default RetentionDays.ONE_MONTH */
-  readonly logRetention?: logs.RetentionDays;
-  /** @default 'nodejs24.x' */
-  readonly runtime?: RuntimeName;
-  /** @default 'arm64' */
-  readonly architecture?: ArchitectureName;
-  /** @default 256 */
-  readonly memoryMb?: number;
-  /** @default RemovalPolicy.RETAIN */
-  readonly logGroupRemovalPolicy?: RemovalPolicy;
-  /** @default - lambdas/baseline/index.ts */
-  readonly entry?: string;
 }
 
 /**
@@ -94,23 +84,17 @@ export class BaselineMonitor extends Construct {
     const { config } = props;
 
     const kit = new KitFunction(this, 'Function', {
+      ...kitFunctionSettings(props),
       handler: 'baseline',
       description: `MAIF Observability baseline monitor (${config.environment})`,
-      entry: props.entry,
       bundledConfig: this.monitorConfig,
       environment: {
-        MAIF_NAMESPACE: config.namespace,
-        MAIF_SERVICE: config.service,
-        MAIF_ENVIRONMENT: config.environment,
-        MAIF_EVENT_BUS_NAME: props.eventBus.eventBusName,
+        [INSTRUMENTATION_ENV.namespace]: config.namespace,
+        [INSTRUMENTATION_ENV.service]: config.service,
+        [INSTRUMENTATION_ENV.environment]: config.environment,
+        [KIT_ENV.eventBusName]: props.eventBus.eventBusName,
       },
-      runtime: props.runtime,
-      architecture: props.architecture,
-      memoryMb: props.memoryMb,
       timeout: BASELINE_TIMEOUT,
-      logRetention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
-      encryptionKey: props.encryptionKey,
-      logGroupRemovalPolicy: props.logGroupRemovalPolicy,
     });
     this.function = kit.function;
     this.logGroup = kit.logGroup;

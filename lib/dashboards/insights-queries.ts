@@ -2,8 +2,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 
 /**
- * Fields of one line of the kit's Logger (the seed's log schema). The saved queries use only
- * these, plus the `@timestamp` every CloudWatch Logs event has.
+ * Fields of one line of the kit's Logger (the log schema of the MAIF monitoring guide). The saved
+ * queries use only these, plus the `@timestamp` every CloudWatch Logs event has.
  */
 export const LOG_FIELDS = [
   'timestamp',
@@ -25,7 +25,10 @@ export const LOG_FIELDS = [
 
 /** What the one-trace query searches for until you paste a trace id over it. */
 export const TRACE_ID_PLACEHOLDER = 'PASTE-TRACE-ID-HERE';
-/** Operations slower than this are "slow" unless `slowOperationMs` says otherwise (the seed's slow_operation: 1s). */
+/**
+ * Operations slower than this are "slow" unless `slowOperationMs` says otherwise (the MAIF
+ * monitoring guide's slow_operation: 1s).
+ */
 export const DEFAULT_SLOW_OPERATION_MS = 1000;
 
 export interface InsightsQueriesConfig {

@@ -30,23 +30,54 @@ export function handlerEntry(name: string): string {
   return existsSync(ts) ? ts : resolve(__dirname, '../../lambdas', name, 'index.js');
 }
 
-export interface KitFunctionProps {
+/**
+ * The settings a construct passes through to each kit function it deploys, unchanged: pick them
+ * from its props with `kitFunctionSettings`.
+ */
+export interface KitFunctionSettings {
+  /** @default 'nodejs24.x' */
+  readonly runtime?: RuntimeName;
+  /** @default 'arm64' */
+  readonly architecture?: ArchitectureName;
+  /** @default 256 */
+  readonly memoryMb?: number;
+  /** Retention of the function's log group. @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logGroupRemovalPolicy?: RemovalPolicy;
+  /** The handler's source file. @default - lambdas/<handler>/index.ts */
+  readonly entry?: string;
+}
+
+/** Runtime, architecture and log retention: what the alert pipeline's constructs take of `KitFunctionSettings`. */
+export type KitFunctionBaseSettings = Pick<KitFunctionSettings, 'runtime' | 'architecture' | 'logRetention'>;
+
+/** The kit function settings of a construct's props (none of its other props), and the key of the log group. */
+export function kitFunctionSettings(
+  props: KitFunctionSettings & { readonly encryptionKey: kms.IKey },
+): KitFunctionSettings & { readonly encryptionKey: kms.IKey } {
+  return {
+    runtime: props.runtime,
+    architecture: props.architecture,
+    memoryMb: props.memoryMb,
+    logRetention: props.logRetention,
+    logGroupRemovalPolicy: props.logGroupRemovalPolicy,
+    entry: props.entry,
+    encryptionKey: props.encryptionKey,
+  };
+}
+
+export interface KitFunctionProps extends KitFunctionSettings {
   /** The folder under lambdas/ (`log-aggregator`, `health-probe`). */
   readonly handler: string;
   readonly description: string;
   /** Baked into the bundle as `__MAIF_CONFIG__` (see lambdas/shared/bundled-config.ts). */
   readonly bundledConfig: unknown;
   readonly environment: Record<string, string>;
-  readonly runtime?: RuntimeName;
-  readonly architecture?: ArchitectureName;
-  readonly memoryMb?: number;
   readonly timeout: Duration;
-  readonly logRetention: logs.RetentionDays;
+  /** Encrypts the function's log group. */
   readonly encryptionKey: kms.IKey;
-  readonly logGroupRemovalPolicy?: RemovalPolicy;
   readonly deadLetterQueue?: sqs.IQueue;
-  /** @default - the handler's index.ts */
-  readonly entry?: string;
 }
 
 /**
@@ -77,7 +108,7 @@ export class KitFunction extends Construct {
 
     const runtime = props.runtime ?? 'nodejs24.x';
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
-      retention: props.logRetention,
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       encryptionKey: props.encryptionKey,
       removalPolicy: props.logGroupRemovalPolicy,
     });
