@@ -157,7 +157,7 @@ describe('ObservabilityDashboards', () => {
     const errors = widget(body.widgets, 'Error rate').properties.metrics!;
     expect(opts(errors[0]).expression).toBe('100 * m1 / m2');
     expect(errors.slice(1).map((r) => r[1])).toEqual(['http_request_errors_total', 'http_requests_total']);
-    // The seed declares active_connections as a custom gauge: it is shown as is.
+    // The example configuration declares active_connections as a custom gauge: it is shown as is.
     expect(widget(body.widgets, 'Active connections').properties.metrics![0][1]).toBe('active_connections');
     expect(widget(body.widgets, 'Queue length').properties.metrics![0][1]).toBe('load_average_1m');
   });

@@ -247,7 +247,7 @@ describe('MAIF_TRACE_EXPORTERS from the configuration', () => {
   };
 
   it("carries the example configuration's enabled exporters other than xray, type and endpoint only", () => {
-    // Arrange: xray, jaeger, zipkin and a disabled console, as in the seed
+    // Arrange: xray, jaeger, zipkin and a disabled console, as in the example configuration
     const { exporters } = resolveConfig(exampleConfig, 'prod').tracing;
 
     // Act

@@ -120,7 +120,7 @@ async function drainDlq(): Promise<Record<string, unknown>[]> {
 
 const RULES: ProcessingRule[] = [
   { name: 'drop_health_checks', condition: "path == '/health'", action: 'drop' },
-  // the seed's three rules, as the example configuration carries them
+  // the MAIF monitoring guide's three rules, as the example configuration carries them
   ...((exampleConfig.logging?.processingRules ?? []) as ProcessingRule[]),
   {
     name: 'latency',

@@ -22,20 +22,20 @@ const ctx = {
 };
 const eventOf = (line: string): NormalizedEvent => normalize(parseLine(line, NOW), 'id-1', NOW, ctx);
 
-// the seed's three processing rules, as the example configuration carries them
-const SEED_RULES = (exampleConfig.logging?.processingRules ?? []) as ProcessingRule[];
+// the MAIF monitoring guide's three processing rules, as the example configuration carries them
+const GUIDE_RULES = (exampleConfig.logging?.processingRules ?? []) as ProcessingRule[];
 const TABLES = { users: { 'u-1': { plan: 'pro', region: 'eu' } } };
 
 describe('processing rules', () => {
   it('enriches an event from a lookup table into the target field', () => {
-    const rules = compileRules(SEED_RULES, TABLES);
+    const rules = compileRules(GUIDE_RULES, TABLES);
     const event = eventOf('{"level":"INFO","user_id":"u-1","msg":"hi"}');
     applyRules(rules, event);
     expect(event.user).toEqual({ plan: 'pro', region: 'eu' });
   });
 
   it('leaves the event alone when the key is not in the table', () => {
-    const rules = compileRules(SEED_RULES, TABLES);
+    const rules = compileRules(GUIDE_RULES, TABLES);
     const event = eventOf('{"user_id":"u-404"}');
     applyRules(rules, event);
     expect(event.user).toBeUndefined();
@@ -53,7 +53,7 @@ describe('processing rules', () => {
   });
 
   it('asks for an alert with the rule name, severity and labels when the condition holds', () => {
-    const rules = compileRules(SEED_RULES, TABLES);
+    const rules = compileRules(GUIDE_RULES, TABLES);
     expect(applyRules(rules, eventOf('{"level":"ERROR","msg":"boom"}')).alerts).toEqual([
       { rule: 'detect_errors', alertName: 'detect_errors', severity: 'warning', labels: { team: 'platform' } },
     ]);
@@ -61,7 +61,7 @@ describe('processing rules', () => {
   });
 
   it('extracts a count per event with the dimensions taken from fields', () => {
-    const rules = compileRules(SEED_RULES, TABLES);
+    const rules = compileRules(GUIDE_RULES, TABLES);
     expect(applyRules(rules, eventOf('{"operation":"search"}')).metrics).toEqual([
       { metric: 'log_operations_total', unit: 'Count', dimensions: { operation: 'search' }, value: undefined },
     ]);
@@ -92,7 +92,7 @@ describe('processing rules', () => {
 
   it('drops an event and stops the rules that follow', () => {
     const rules = compileRules(
-      [{ name: 'health', condition: "path == '/health'", action: 'drop' }, ...SEED_RULES],
+      [{ name: 'health', condition: "path == '/health'", action: 'drop' }, ...GUIDE_RULES],
       TABLES,
     );
     const effects = applyRules(rules, eventOf('{"path":"/health","level":"ERROR"}'));
@@ -102,7 +102,7 @@ describe('processing rules', () => {
   it('runs rules in order, so a later rule sees an earlier enrichment', () => {
     const rules = compileRules(
       [
-        SEED_RULES[0],
+        GUIDE_RULES[0],
         { name: 'pro_errors', condition: "user.plan == 'pro'", action: 'trigger_alert', severity: 'critical' },
       ],
       TABLES,
@@ -117,7 +117,7 @@ describe('processing rules', () => {
   });
 
   it('rejects an unknown lookup table, naming the rule and the tables known', () => {
-    expect(() => compileRules([SEED_RULES[0]], { teams: {} })).toThrow(
+    expect(() => compileRules([GUIDE_RULES[0]], { teams: {} })).toThrow(
       "log aggregator: processing rule 'enrich_user_context': table 'users' is not in lookupTables (known: teams)",
     );
   });
