@@ -74,7 +74,7 @@ describe('AlertAlarms', () => {
     });
   });
 
-  it('renders the guide's other rules with their statistics, thresholds and evaluation windows', () => {
+  it('renders the other rules of the guide with their statistics, thresholds and evaluation windows', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'maif-prod-system_down',
       ComparisonOperator: 'LessThanOrEqualToThreshold',
