@@ -24,6 +24,9 @@ const OPTIONS = {
   quiet: { type: 'boolean' },
 } as const;
 
+/** How often the journal's new entries and the progress line are shown (real ms). */
+const PROGRESS_MS = 250;
+
 /** What `maif-obs sandbox --help` prints after the summary (bin/maif-obs.ts answers --help). */
 const USAGE = [
   'maif-obs sandbox [--config FILE] [--env NAME] [--scenario NAME] [--duration S] [--port N] [--speed X] [--start ISO] [--seed N] [--no-open] [--quiet]',
@@ -102,22 +105,55 @@ function openBrowser(url: string, env: CliContext['env']): void {
   }
 }
 
-async function run(args: readonly string[], context: CliContext): Promise<number> {
-  const options = parseSandboxArgs(args);
-  const tty = process.stderr.isTTY === true && !options.quiet;
+/** What the command writes: lines to the output, and on a TTY a progress line that each line clears first. */
+interface Terminal {
+  say(line: string): void;
+  /** Replaces the progress line with `text()` (a no-op without a TTY). */
+  progress(text: () => string): void;
+  clearProgress(): void;
+}
+
+function terminal(context: CliContext, tty: boolean): Terminal {
   let progressShown = false;
   const clearProgress = () => {
     if (progressShown) process.stderr.write('\r\x1b[2K');
     progressShown = false;
   };
-  const say = (line: string) => {
-    clearProgress();
-    context.out(line);
+  return {
+    say: (line) => {
+      clearProgress();
+      context.out(line);
+    },
+    progress: (text) => {
+      if (!tty) return;
+      process.stderr.write(`\r\x1b[2K${text()}`);
+      progressShown = true;
+    },
+    clearProgress,
   };
+}
 
-  let sandbox: Sandbox;
+/** Every PROGRESS_MS: the journal's new entries worth a line, then the progress line. Returns the timer. */
+function followSandbox(sandbox: Sandbox, term: Terminal, quiet: boolean): NodeJS.Timeout {
+  const { clock } = sandbox;
+  let shown = 0;
+  return setInterval(() => {
+    const journal = sandbox.journal();
+    for (; shown < journal.length; shown++) {
+      const text = describeEntry(journal[shown]);
+      if (text !== undefined && !quiet) term.say(`${elapsed(journal[shown].at, clock.settings.simStartMs)}  ${text}`);
+    }
+    term.progress(() => {
+      const s = sandbox.view.stats();
+      const phase = sandbox.view.phase() || (sandbox.view.finished() ? 'finished' : 'starting');
+      return `[${elapsed(clock.now(), clock.settings.simStartMs)}] ${phase} · ${s.invocations} invocations (${s.serverErrors} 5xx, ${s.invocationErrors} function errors) · ${s.logEvents} log events · ${s.segments} segments · ${s.alarmsInAlarm} in ALARM · ${s.notifications} notifications`;
+    });
+  }, PROGRESS_MS);
+}
+
+async function startFromArgs(options: SandboxArgs, context: CliContext, term: Terminal): Promise<Sandbox> {
   try {
-    sandbox = await startSandbox({
+    return await startSandbox({
       cwd: context.cwd,
       configFile: options.config,
       environment: options.env,
@@ -126,9 +162,9 @@ async function run(args: readonly string[], context: CliContext): Promise<number
       start: options.start,
       port: options.port,
       seed: options.seed,
-      log: options.quiet ? undefined : (line) => say(`  ${line}`),
+      log: options.quiet ? undefined : (line) => term.say(`  ${line}`),
       onUrl: (url) => {
-        say(
+        term.say(
           `MAIF Observability sandbox: ${url}  (speed ${options.speed}x: one simulated minute every ${(60 / options.speed).toFixed(2)} s; Ctrl-C to stop)`,
         );
         if (options.open) openBrowser(url, context.env);
@@ -137,32 +173,20 @@ async function run(args: readonly string[], context: CliContext): Promise<number
   } catch (error) {
     throw new Error(oneLine(error));
   }
-  const { clock } = sandbox;
+}
 
-  let shown = 0;
-  const events = setInterval(() => {
-    const journal = sandbox.journal();
-    for (; shown < journal.length; shown++) {
-      const text = describeEntry(journal[shown]);
-      if (text !== undefined && !options.quiet)
-        say(`${elapsed(journal[shown].at, clock.settings.simStartMs)}  ${text}`);
-    }
-    if (tty) {
-      const s = sandbox.view.stats();
-      const phase = sandbox.view.phase() || (sandbox.view.finished() ? 'finished' : 'starting');
-      process.stderr.write(
-        `\r\x1b[2K[${elapsed(clock.now(), clock.settings.simStartMs)}] ${phase} · ${s.invocations} invocations (${s.serverErrors} 5xx, ${s.invocationErrors} function errors) · ${s.logEvents} log events · ${s.segments} segments · ${s.alarmsInAlarm} in ALARM · ${s.notifications} notifications`,
-      );
-      progressShown = true;
-    }
-  }, 250);
+async function run(args: readonly string[], context: CliContext): Promise<number> {
+  const options = parseSandboxArgs(args);
+  const term = terminal(context, process.stderr.isTTY === true && !options.quiet);
+  const sandbox = await startFromArgs(options, context, term);
+  const following = followSandbox(sandbox, term, options.quiet);
 
   let summarized = false;
   const summarize = () => {
     if (summarized) return;
     summarized = true;
-    clearInterval(events);
-    clearProgress();
+    clearInterval(following);
+    term.clearProgress();
     for (const line of summaryLines(sandbox)) context.out(line);
   };
 
@@ -171,7 +195,7 @@ async function run(args: readonly string[], context: CliContext): Promise<number
     const onSignal = () => {
       interrupts++;
       if (interrupts > 1) process.exit(130);
-      say('stopping (Ctrl-C again to force)...');
+      term.say('stopping (Ctrl-C again to force)...');
       resolveStop(0);
     };
     process.on('SIGINT', onSignal);
@@ -179,7 +203,9 @@ async function run(args: readonly string[], context: CliContext): Promise<number
     if (options.durationS !== undefined) setTimeout(() => resolveStop(0), options.durationS * 1000).unref();
     void sandbox.finished.then(() => {
       summarize();
-      if (options.durationS === undefined) say(`scenario finished; the page stays up at ${sandbox.url} until Ctrl-C`);
+      if (options.durationS === undefined) {
+        term.say(`scenario finished; the page stays up at ${sandbox.url} until Ctrl-C`);
+      }
     });
   });
   const code = await stopped;

@@ -86,20 +86,12 @@ export class AlarmLoop {
 
   /** Every alarm and composite with its state now. */
   states(): { alarm: string; rule: string; severity: string; state: AlarmState }[] {
-    return [
-      ...this.#alarms.map((a) => ({
-        alarm: a.spec.alarmName,
-        rule: a.spec.ruleName,
-        severity: a.spec.severity,
-        state: a.state,
-      })),
-      ...this.#composites.map((c) => ({
-        alarm: c.spec.alarmName,
-        rule: c.spec.ruleName,
-        severity: c.spec.severity,
-        state: c.state,
-      })),
-    ];
+    return [...this.#alarms, ...this.#composites].map((a) => ({
+      alarm: a.spec.alarmName,
+      rule: a.spec.ruleName,
+      severity: a.spec.severity,
+      state: a.state,
+    }));
   }
 
   /** Evaluates every alarm whose next boundary is at or before `now`; returns the state changes in order. */

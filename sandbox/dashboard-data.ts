@@ -212,25 +212,37 @@ type Predicate = (name: string, dims: Readonly<Record<string, string>>) => boole
 
 const SEARCH_TOKEN = /\s*(?:"([^"]*)"|([{}(),=])|([A-Za-z0-9_.:/-]+))/y;
 
-/**
- * The subset of CloudWatch's search expression syntax the translator writes:
- * `{Namespace,dim1,dim2} MetricName="x" dim1="v" (dim2="a" OR dim2="b") NOT dim1="w"`.
- */
-export function parseSearch(query: string): Search {
-  const tokens: { text: string; quoted: boolean; at: number }[] = [];
+interface SearchToken {
+  readonly text: string;
+  /** A "quoted" value (never a keyword or punctuation). */
+  readonly quoted: boolean;
+}
+
+/** The tokens of a search expression: quoted values, punctuation `{}(),=` and bare words. */
+function searchTokens(query: string): SearchToken[] {
+  const tokens: SearchToken[] = [];
   SEARCH_TOKEN.lastIndex = 0;
   for (let at = 0; at < query.length && query.slice(at).trim() !== ''; at = SEARCH_TOKEN.lastIndex) {
     SEARCH_TOKEN.lastIndex = at;
     const m = SEARCH_TOKEN.exec(query);
     if (!m) throw new Error(`SEARCH '${query}': unexpected '${query.slice(at).trim()[0]}' at ${at}`);
-    tokens.push({ text: m[1] ?? m[2] ?? m[3], quoted: m[1] !== undefined, at });
+    tokens.push({ text: m[1] ?? m[2] ?? m[3], quoted: m[1] !== undefined });
   }
+  return tokens;
+}
+
+/**
+ * The subset of CloudWatch's search expression syntax the translator writes:
+ * `{Namespace,dim1,dim2} MetricName="x" dim1="v" (dim2="a" OR dim2="b") NOT dim1="w"`.
+ */
+export function parseSearch(query: string): Search {
+  const tokens = searchTokens(query);
   let i = 0;
   const fail = (expected: string): never => {
     const t = tokens[i];
     throw new Error(`SEARCH '${query}': expected ${expected}, found ${t ? `'${t.text}'` : 'the end'}`);
   };
-  const take = (text?: string): { text: string; quoted: boolean } => {
+  const take = (text?: string): SearchToken => {
     const t = tokens[i];
     if (!t || (text !== undefined && (t.text !== text || t.quoted))) return fail(text ? `'${text}'` : 'a name');
     i++;

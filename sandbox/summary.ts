@@ -3,8 +3,7 @@
  * the end (what fired, who was notified when, what was acknowledged or silenced).
  */
 import { ESCALATION_STATES } from '../domain/contracts/escalation';
-import type { Sandbox } from './sandbox';
-import type { JournalEntry } from './types';
+import type { JournalEntry, Sandbox } from './types';
 
 /** The escalation's endings, worth a line: its own end states, and Step Functions' failed or aborted execution. */
 export const ESCALATION_ENDINGS: ReadonlySet<string> = new Set([

@@ -1,7 +1,7 @@
 /**
  * Contracts between the sandbox's parts: the emulators, the demo service's runtime, the
- * pipeline that joins them, and the web page. Times named `at` are simulated epoch ms
- * (see clock.ts); `realAt` is wall-clock epoch ms.
+ * pipeline that joins them, the web page, and what the CLI and the summary read of a running
+ * sandbox. Times named `at` are simulated epoch ms (see clock.ts); `realAt` is wall-clock epoch ms.
  */
 
 import type { Alert, NotificationKind } from '../domain/contracts/alert';
@@ -10,7 +10,7 @@ import type { ChannelName } from '../domain/contracts/channels';
 import type { CompiledDashboard } from '../domain/dashboards/model';
 import type { MetricStore } from '../domain/evaluator/store';
 import type { FunctionUrlEvent, FunctionUrlResult } from '../lambdas/ack-api/http';
-import type { ClockSettings } from './clock';
+import type { ClockSettings, SimClock } from './clock';
 
 /** One thing that happened, in the order it happened: the page's timelines and the summary read these. */
 export type JournalEntry =
@@ -71,7 +71,7 @@ export type JournalEntry =
       readonly endsAt: string;
     };
 
-/** What a silence's matchers see of an alert (lambdas/alerting/shared/silences.ts). */
+/** What a silence's matchers see of an alert (domain/routing/silences.ts). */
 export type MatchableAlert = Pick<Alert, 'alertName' | 'severity' | 'labels'>;
 
 /** A trace as the X-Ray receiver assembled it from the segments it got. */
@@ -144,4 +144,44 @@ export interface SandboxView {
   readonly metrics: MetricStore;
   /** The real ack API handler, as its AWS_IAM Function URL would call it. */
   ackApi(event: FunctionUrlEvent): Promise<FunctionUrlResult>;
+}
+
+export interface SandboxOptions {
+  /** Directory relative paths are resolved against. */
+  readonly cwd: string;
+  /** @default 'observability.config.ts' */
+  readonly configFile?: string;
+  /** @default - the configuration's first environment */
+  readonly environment?: string;
+  /** @default 'incident' */
+  readonly scenario?: string;
+  /** Simulated seconds per real second. @default 60 */
+  readonly speed?: number;
+  /** Simulated start time (epoch ms). @default now */
+  readonly start?: number;
+  /** Port of the web page on 127.0.0.1 (0 = any free port). @default 8088 */
+  readonly port?: number;
+  /** Seed of the workload's random jitter. @default 1 */
+  readonly seed?: number;
+  /** Status lines (startup steps, problems). @default - none */
+  readonly log?: (line: string) => void;
+  /** Called as soon as the page listens (before the pipeline is up). */
+  readonly onUrl?: (url: string) => void;
+}
+
+/** A running sandbox, as startSandbox returns it. */
+export interface Sandbox {
+  readonly url: string;
+  readonly view: SandboxView;
+  readonly clock: SimClock;
+  /** Resolves once the alert pipeline (table, state machine, channels) is up. */
+  readonly pipelineReady: Promise<void>;
+  /** Resolves when the scenario's workload has ended and the pipeline has settled. */
+  readonly finished: Promise<void>;
+  journal(): readonly JournalEntry[];
+  /** Receipts at the loopback receivers, by channel. */
+  received(): Record<ChannelName, number>;
+  /** Problems met while running (a failed delivery, a router error): none in a healthy run. */
+  problems(): readonly string[];
+  stop(): Promise<void>;
 }

@@ -8,7 +8,7 @@
  * asynchronous invocation, with short back-offs here), then recorded in `failures()`.
  */
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { SNSEvent, SNSMessageAttributes } from 'aws-lambda';
 import { closeServer, LOOPBACK_HOST, listenLoopback, readBody } from './loopback';
 
@@ -157,23 +157,29 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
   });
 }
 
-export async function startSns(options: SnsOptions): Promise<SnsEmulator> {
+interface Topic {
+  readonly name: string;
+  readonly subscriptions: readonly { readonly sub: Subscription; readonly arn: string }[];
+}
+
+/** The account of the topics' ARNs; throws on a bad region or account. */
+function checkedAccount(options: SnsOptions): string {
   const { region } = options;
   const accountId = options.accountId ?? '000000000000';
   if (!REGION.test(String(region)))
     throw new Error(`startSns region: '${region}' is not an AWS region (e.g. eu-west-1)`);
   if (!/^\d{12}$/.test(accountId))
     throw new Error(`startSns accountId: '${accountId}' is not an AWS account id (12 digits)`);
-  const retryDelays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
-  if (!retryDelays.every((d) => Number.isFinite(d) && d >= 0)) {
-    throw new Error(`startSns retryDelaysMs: ${JSON.stringify(retryDelays)} is not a list of milliseconds >= 0`);
-  }
-  const now = options.now ?? Date.now;
+  return accountId;
+}
 
-  const topics = new Map<
-    string,
-    { readonly name: string; readonly subscriptions: readonly { sub: Subscription; arn: string }[] }
-  >();
+/** The topics of `options` by ARN (and their ARNs by name); throws on a bad topic name or subscription. */
+function topicsOf(
+  options: SnsOptions,
+  accountId: string,
+): { byArn: Map<string, Topic>; topicArns: Record<string, string> } {
+  const { region } = options;
+  const byArn = new Map<string, Topic>();
   const topicArns: Record<string, string> = {};
   for (const [name, subscriptions] of Object.entries(options.topics)) {
     if (!TOPIC_NAME.test(name)) {
@@ -191,96 +197,135 @@ export async function startSns(options: SnsOptions): Promise<SnsEmulator> {
       }
     });
     topicArns[name] = arn;
-    topics.set(arn, { name, subscriptions: subscriptions.map((sub) => ({ sub, arn: `${arn}:${randomUUID()}` })) });
+    byArn.set(arn, { name, subscriptions: subscriptions.map((sub) => ({ sub, arn: `${arn}:${randomUUID()}` })) });
+  }
+  return { byArn, topicArns };
+}
+
+/** A `MessageStructure: json` message: its protocol keys, checked as SNS checks them. */
+function messageStructure(message: string): Record<string, string> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(message);
+  } catch {
+    throw invalid('Message Structure - JSON message body failed to parse');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw invalid('Message Structure - JSON message body failed to parse');
+  }
+  if (Object.values(parsed).some((v) => typeof v !== 'string')) {
+    throw invalid('Message Structure - every protocol value must be a string');
+  }
+  if (!('default' in parsed)) throw invalid('Message Structure - No default entry in JSON message body');
+  return parsed as Record<string, string>;
+}
+
+/** A Publish request, checked as SNS checks it: the message accepted and its topic; throws SnsError. */
+function acceptPublish(
+  form: URLSearchParams,
+  topics: ReadonlyMap<string, Topic>,
+  now: () => number,
+): { accepted: Accepted; topic: Topic } {
+  const topicArn = form.get('TopicArn') ?? form.get('TargetArn');
+  if (!topicArn) throw invalid('TopicArn or TargetArn Reason: no value for required parameter');
+  const topic = topics.get(topicArn);
+  if (!topic) throw new SnsError(404, 'NotFound', `Topic does not exist: '${topicArn}'`);
+  const message = form.get('Message');
+  if (message === null || message === '') throw invalid('Empty message');
+  const subject = form.get('Subject') ?? undefined;
+  if (subject !== undefined && (subject === '' || subject.length > 100 || !/^[\x20-\x7e]+$/.test(subject))) {
+    throw invalid('Subject: must be 1 to 100 printable ASCII characters, without line breaks');
+  }
+  const attributes = messageAttributes(form);
+  const size = Buffer.byteLength(message) + Buffer.byteLength(JSON.stringify(attributes));
+  if (size > MAX_MESSAGE_BYTES) throw invalid(`Message too long: ${size} bytes (at most ${MAX_MESSAGE_BYTES})`);
+  const structureName = form.get('MessageStructure');
+  if (structureName !== null && structureName !== 'json') {
+    throw invalid(`MessageStructure: '${structureName}' (the only value is json)`);
+  }
+  const structure = structureName === null ? undefined : messageStructure(message);
+  const accepted: Accepted = {
+    topicArn,
+    messageId: randomUUID(),
+    message,
+    ...(structure ? { structure } : {}),
+    ...(subject !== undefined ? { subject } : {}),
+    attributes,
+    timestamp: new Date(now()).toISOString(),
+  };
+  return { accepted, topic };
+}
+
+/** The deliveries of accepted messages to their subscriptions, each retried after the configured delays. */
+class Deliveries {
+  readonly failures: DeliveryFailure[] = [];
+  readonly #retryDelays: readonly number[];
+  readonly #pending = new Set<Promise<void>>();
+  readonly #stopping = new AbortController();
+
+  constructor(retryDelays: readonly number[]) {
+    if (!retryDelays.every((d) => Number.isFinite(d) && d >= 0)) {
+      throw new Error(`startSns retryDelaysMs: ${JSON.stringify(retryDelays)} is not a list of milliseconds >= 0`);
+    }
+    this.#retryDelays = retryDelays;
   }
 
-  let published = 0;
-  const failures: DeliveryFailure[] = [];
-  const pending = new Set<Promise<void>>();
-  const stopping = new AbortController();
+  /** Delivers `accepted` to every subscription of `topic`, after the Publish reply is written. */
+  start(accepted: Accepted, topic: Topic): void {
+    for (const { sub, arn } of topic.subscriptions) {
+      // Delivery starts after the reply is written (setImmediate), as SNS answers before it delivers.
+      const delivery = new Promise<void>((resolve) => setImmediate(resolve)).then(() =>
+        this.#deliver(accepted, sub, arn),
+      );
+      this.#pending.add(delivery);
+      void delivery.finally(() => this.#pending.delete(delivery));
+    }
+  }
 
-  const attempt = (accepted: Accepted, sub: Subscription, subscriptionArn: string): Promise<unknown> =>
-    sub.protocol === 'lambda'
-      ? sub.handler(lambdaEvent(accepted, subscriptionArn))
-      : sub.deliver({
-          subject: accepted.subject ?? DEFAULT_EMAIL_SUBJECT,
-          body: messageFor(accepted, 'email'),
-          topicArn: accepted.topicArn,
-        });
+  async idle(): Promise<void> {
+    await Promise.all([...this.#pending]);
+  }
 
-  const deliver = async (accepted: Accepted, sub: Subscription, subscriptionArn: string) => {
+  /** Cancels pending retries (a delivery running now finishes). */
+  stop(): void {
+    this.#stopping.abort();
+  }
+
+  async #deliver(accepted: Accepted, sub: Subscription, subscriptionArn: string): Promise<void> {
+    const signal = this.#stopping.signal;
     for (let n = 0; ; n++) {
       try {
         await attempt(accepted, sub, subscriptionArn);
         return;
       } catch (error) {
-        if (n >= retryDelays.length || stopping.signal.aborted) {
-          if (!stopping.signal.aborted) {
+        if (n >= this.#retryDelays.length || signal.aborted) {
+          if (!signal.aborted) {
             const reason = error instanceof Error ? error.message : String(error);
-            failures.push({ topicArn: accepted.topicArn, protocol: sub.protocol, error: reason });
+            this.failures.push({ topicArn: accepted.topicArn, protocol: sub.protocol, error: reason });
           }
           return;
         }
-        await sleep(retryDelays[n], stopping.signal);
-        if (stopping.signal.aborted) return;
+        await sleep(this.#retryDelays[n], signal);
+        if (signal.aborted) return;
       }
     }
-  };
+  }
+}
 
-  const publish = (form: URLSearchParams): string => {
-    const topicArn = form.get('TopicArn') ?? form.get('TargetArn');
-    if (!topicArn) throw invalid('TopicArn or TargetArn Reason: no value for required parameter');
-    const topic = topics.get(topicArn);
-    if (!topic) throw new SnsError(404, 'NotFound', `Topic does not exist: '${topicArn}'`);
-    const message = form.get('Message');
-    if (message === null || message === '') throw invalid('Empty message');
-    const subject = form.get('Subject') ?? undefined;
-    if (subject !== undefined && (subject === '' || subject.length > 100 || !/^[\x20-\x7e]+$/.test(subject))) {
-      throw invalid('Subject: must be 1 to 100 printable ASCII characters, without line breaks');
-    }
-    const attributes = messageAttributes(form);
-    const size = Buffer.byteLength(message) + Buffer.byteLength(JSON.stringify(attributes));
-    if (size > MAX_MESSAGE_BYTES) throw invalid(`Message too long: ${size} bytes (at most ${MAX_MESSAGE_BYTES})`);
-    const messageStructure = form.get('MessageStructure');
-    let structure: Record<string, string> | undefined;
-    if (messageStructure !== null) {
-      if (messageStructure !== 'json')
-        throw invalid(`MessageStructure: '${messageStructure}' (the only value is json)`);
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(message);
-      } catch {
-        throw invalid('Message Structure - JSON message body failed to parse');
-      }
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-        throw invalid('Message Structure - JSON message body failed to parse');
-      }
-      if (Object.values(parsed).some((v) => typeof v !== 'string')) {
-        throw invalid('Message Structure - every protocol value must be a string');
-      }
-      if (!('default' in parsed)) throw invalid('Message Structure - No default entry in JSON message body');
-      structure = parsed as Record<string, string>;
-    }
-    const accepted: Accepted = {
-      topicArn,
-      messageId: randomUUID(),
-      message,
-      ...(structure ? { structure } : {}),
-      ...(subject !== undefined ? { subject } : {}),
-      attributes,
-      timestamp: new Date(now()).toISOString(),
-    };
-    published += 1;
-    for (const { sub, arn } of topic.subscriptions) {
-      // Delivery starts after the reply is written (setImmediate), as SNS answers before it delivers.
-      const delivery = new Promise<void>((resolve) => setImmediate(resolve)).then(() => deliver(accepted, sub, arn));
-      pending.add(delivery);
-      void delivery.finally(() => pending.delete(delivery));
-    }
-    return accepted.messageId;
-  };
+/** One delivery attempt: the Lambda event to a handler, or the e-mail to its sender. */
+function attempt(accepted: Accepted, sub: Subscription, subscriptionArn: string): Promise<unknown> {
+  return sub.protocol === 'lambda'
+    ? sub.handler(lambdaEvent(accepted, subscriptionArn))
+    : sub.deliver({
+        subject: accepted.subject ?? DEFAULT_EMAIL_SUBJECT,
+        body: messageFor(accepted, 'email'),
+        topicArn: accepted.topicArn,
+      });
+}
 
-  const server = createServer((req, res) => {
+/** SNS's query API (Publish only): `publish` returns the message id or throws an SnsError. */
+function snsServer(publish: (form: URLSearchParams) => string): Server {
+  return createServer((req, res) => {
     const reply = (status: number, xml: string) => {
       res.writeHead(status, { 'content-type': 'text/xml' });
       res.end(xml);
@@ -308,22 +353,31 @@ export async function startSns(options: SnsOptions): Promise<SnsEmulator> {
       }
     })();
   });
+}
+
+export async function startSns(options: SnsOptions): Promise<SnsEmulator> {
+  const accountId = checkedAccount(options);
+  const deliveries = new Deliveries(options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS);
+  const { byArn, topicArns } = topicsOf(options, accountId);
+  const now = options.now ?? Date.now;
+  let published = 0;
+  const server = snsServer((form) => {
+    const { accepted, topic } = acceptPublish(form, byArn, now);
+    published += 1;
+    deliveries.start(accepted, topic);
+    return accepted.messageId;
+  });
   const port = await listenLoopback(server);
-
-  const idle = async () => {
-    await Promise.all([...pending]);
-  };
-
   return {
     endpoint: `http://${LOOPBACK_HOST}:${port}`,
     topicArns,
     published: () => published,
-    failures: () => failures,
-    idle,
+    failures: () => deliveries.failures,
+    idle: () => deliveries.idle(),
     stop: async () => {
       await closeServer(server);
-      stopping.abort();
-      await idle();
+      deliveries.stop();
+      await deliveries.idle();
     },
   };
 }

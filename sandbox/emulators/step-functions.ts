@@ -244,68 +244,34 @@ interface MutableRecord extends ExecutionRecord {
   abort(): void;
 }
 
-export async function startStepFunctions(options: StepFunctionsOptions): Promise<StepFunctionsEmulator> {
-  const arnMatch = STATE_MACHINE_ARN.exec(String(options.stateMachineArn));
-  if (!arnMatch) {
-    throw new Error(
-      `startStepFunctions stateMachineArn: '${options.stateMachineArn}' is not a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)`,
-    );
+const epochSeconds = (date: Date) => date.getTime() / 1000;
+
+/** The executions of one state machine, started, stopped and described as Step Functions does. */
+class Executions {
+  readonly byName = new Map<string, MutableRecord>();
+  readonly #byArn = new Map<string, MutableRecord>();
+  readonly #options: StepFunctionsOptions;
+  readonly #machine: StateMachine;
+  readonly #machineName: string;
+  readonly #executionPrefix: string;
+  readonly #now: () => number;
+
+  constructor(options: StepFunctionsOptions) {
+    const arnMatch = STATE_MACHINE_ARN.exec(String(options.stateMachineArn));
+    if (!arnMatch) {
+      throw new Error(
+        `startStepFunctions stateMachineArn: '${options.stateMachineArn}' is not a state machine ARN (arn:aws:states:REGION:ACCOUNT:stateMachine:NAME)`,
+      );
+    }
+    this.#options = options;
+    this.#machineName = arnMatch[1];
+    this.#executionPrefix = options.stateMachineArn.replace(':stateMachine:', ':execution:');
+    this.#machine = localStateMachine(options.definition, options);
+    this.#now = options.now ?? Date.now;
   }
-  const machineName = arnMatch[1];
-  const executionPrefix = options.stateMachineArn.replace(':stateMachine:', ':execution:');
-  const machine = localStateMachine(options.definition, options);
-  const now = options.now ?? Date.now;
-  const executions = new Map<string, MutableRecord>();
-  const byArn = new Map<string, MutableRecord>();
 
-  const eventListeners = options.onEvent ? [options.onEvent] : [];
-
-  /** Ends a running record once; a later outcome (the result of an aborted run) is ignored. */
-  const finish = (
-    record: MutableRecord,
-    status: Exclude<ExecutionStatus, 'RUNNING'>,
-    fields: Partial<ExecutionRecord>,
-  ) => {
-    if (record.status !== 'RUNNING') return;
-    Object.assign(record, fields, { status, stopDate: new Date(now()) });
-  };
-
-  const start = (name: string, rawInput: string, input: unknown): MutableRecord => {
-    const arn = `${executionPrefix}:${name}`;
-    const startDate = new Date(now());
-    const run = runMachine(machine, input, options, {
-      Execution: { Id: arn, Name: name, StartTime: startDate.toISOString() },
-      StateMachine: { Id: options.stateMachineArn, Name: machineName },
-    });
-    const record = { name, arn, input, rawInput, status: 'RUNNING', startDate, abort: run.abort } as MutableRecord;
-    const settled = run.result.then(
-      (output) => finish(record, 'SUCCEEDED', { output }),
-      (error: Error) => {
-        if (error instanceof ExecutionAbortedError) return finish(record, 'ABORTED', {});
-        if (error instanceof ExecutionTimeoutError) {
-          return finish(record, 'FAILED', { error: 'States.Timeout', cause: 'The execution timed out' });
-        }
-        const cause = error.cause instanceof Error ? error.cause : error;
-        finish(record, 'FAILED', { error: cause.name, cause: cause.message });
-      },
-    );
-    const streamed = (async () => {
-      try {
-        for await (const event of run.eventLogs) notify(eventListeners, name, event);
-      } catch {
-        // The library's event stream does not fail; if it did, the execution's outcome still stands.
-      }
-    })();
-    Object.assign(record, { done: Promise.all([settled, streamed]).then(() => undefined) });
-    executions.set(name, record);
-    byArn.set(arn, record);
-    return record;
-  };
-
-  const epochSeconds = (date: Date) => date.getTime() / 1000;
-
-  const startExecution = (body: Record<string, unknown>): AwsJsonReply => {
-    if (body.stateMachineArn !== options.stateMachineArn) {
+  startExecution(body: Record<string, unknown>): AwsJsonReply {
+    if (body.stateMachineArn !== this.#options.stateMachineArn) {
       return awsError(
         400,
         'StateMachineDoesNotExist',
@@ -329,7 +295,7 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
     } catch (error) {
       return awsError(400, 'InvalidExecutionInput', `input: not valid JSON (${(error as Error).message})`);
     }
-    const existing = executions.get(name);
+    const existing = this.byName.get(name);
     if (existing) {
       // Standard workflows: repeating the start of a running execution with the same input succeeds.
       if (existing.status === 'RUNNING' && existing.rawInput === rawInput) {
@@ -337,35 +303,30 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
       }
       return awsError(400, 'ExecutionAlreadyExists', `Execution Already Exists: '${existing.arn}'`);
     }
-    const record = start(name, rawInput, input);
+    const record = this.#start(name, rawInput, input);
     return { body: { executionArn: record.arn, startDate: epochSeconds(record.startDate) } };
-  };
+  }
 
-  const lookup = (body: Record<string, unknown>): MutableRecord | AwsJsonReply => {
-    const arn = String(body.executionArn);
-    return byArn.get(arn) ?? awsError(400, 'ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
-  };
-
-  const stopExecution = (body: Record<string, unknown>): AwsJsonReply => {
-    const record = lookup(body);
+  stopExecution(body: Record<string, unknown>): AwsJsonReply {
+    const record = this.#lookup(body);
     if (!('arn' in record)) return record;
     if (record.status === 'RUNNING') {
-      finish(record, 'ABORTED', {
+      this.#finish(record, 'ABORTED', {
         ...(typeof body.error === 'string' ? { error: body.error } : {}),
         ...(typeof body.cause === 'string' ? { cause: body.cause } : {}),
       });
       record.abort();
     }
-    return { body: { stopDate: epochSeconds(record.stopDate ?? new Date(now())) } };
-  };
+    return { body: { stopDate: epochSeconds(record.stopDate ?? new Date(this.#now())) } };
+  }
 
-  const describeExecution = (body: Record<string, unknown>): AwsJsonReply => {
-    const record = lookup(body);
+  describeExecution(body: Record<string, unknown>): AwsJsonReply {
+    const record = this.#lookup(body);
     if (!('arn' in record)) return record;
     return {
       body: {
         executionArn: record.arn,
-        stateMachineArn: options.stateMachineArn,
+        stateMachineArn: this.#options.stateMachineArn,
         name: record.name,
         status: record.status,
         startDate: epochSeconds(record.startDate),
@@ -376,30 +337,81 @@ export async function startStepFunctions(options: StepFunctionsOptions): Promise
         ...(record.cause !== undefined ? { cause: record.cause } : {}),
       },
     };
-  };
+  }
 
+  /** Resolves when every execution started so far has ended. */
+  async idle(): Promise<void> {
+    await Promise.all([...this.byName.values()].map((e) => e.done));
+  }
+
+  abortRunning(): void {
+    for (const record of this.byName.values()) {
+      if (record.status === 'RUNNING') {
+        this.#finish(record, 'ABORTED', {});
+        record.abort();
+      }
+    }
+  }
+
+  #start(name: string, rawInput: string, input: unknown): MutableRecord {
+    const arn = `${this.#executionPrefix}:${name}`;
+    const startDate = new Date(this.#now());
+    const run = runMachine(this.#machine, input, this.#options, {
+      Execution: { Id: arn, Name: name, StartTime: startDate.toISOString() },
+      StateMachine: { Id: this.#options.stateMachineArn, Name: this.#machineName },
+    });
+    const record = { name, arn, input, rawInput, status: 'RUNNING', startDate, abort: run.abort } as MutableRecord;
+    const settled = run.result.then(
+      (output) => this.#finish(record, 'SUCCEEDED', { output }),
+      (error: Error) => {
+        if (error instanceof ExecutionAbortedError) return this.#finish(record, 'ABORTED', {});
+        if (error instanceof ExecutionTimeoutError) {
+          return this.#finish(record, 'FAILED', { error: 'States.Timeout', cause: 'The execution timed out' });
+        }
+        const cause = error.cause instanceof Error ? error.cause : error;
+        this.#finish(record, 'FAILED', { error: cause.name, cause: cause.message });
+      },
+    );
+    const listeners = this.#options.onEvent ? [this.#options.onEvent] : [];
+    const streamed = (async () => {
+      try {
+        for await (const event of run.eventLogs) notify(listeners, name, event);
+      } catch {
+        // The library's event stream does not fail; if it did, the execution's outcome still stands.
+      }
+    })();
+    Object.assign(record, { done: Promise.all([settled, streamed]).then(() => undefined) });
+    this.byName.set(name, record);
+    this.#byArn.set(arn, record);
+    return record;
+  }
+
+  /** Ends a running record once; a later outcome (the result of an aborted run) is ignored. */
+  #finish(record: MutableRecord, status: Exclude<ExecutionStatus, 'RUNNING'>, fields: Partial<ExecutionRecord>): void {
+    if (record.status !== 'RUNNING') return;
+    Object.assign(record, fields, { status, stopDate: new Date(this.#now()) });
+  }
+
+  #lookup(body: Record<string, unknown>): MutableRecord | AwsJsonReply {
+    const arn = String(body.executionArn);
+    return this.#byArn.get(arn) ?? awsError(400, 'ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+  }
+}
+
+export async function startStepFunctions(options: StepFunctionsOptions): Promise<StepFunctionsEmulator> {
+  const executions = new Executions(options);
   const server = await startAwsJsonServer('1.0', {
-    [`${SFN_TARGET_PREFIX}StartExecution`]: startExecution,
-    [`${SFN_TARGET_PREFIX}StopExecution`]: stopExecution,
-    [`${SFN_TARGET_PREFIX}DescribeExecution`]: describeExecution,
+    [`${SFN_TARGET_PREFIX}StartExecution`]: (body) => executions.startExecution(body),
+    [`${SFN_TARGET_PREFIX}StopExecution`]: (body) => executions.stopExecution(body),
+    [`${SFN_TARGET_PREFIX}DescribeExecution`]: (body) => executions.describeExecution(body),
   });
-
-  const idle = async () => {
-    await Promise.all([...executions.values()].map((e) => e.done));
-  };
-
   return {
     endpoint: server.endpoint,
-    executions,
-    idle,
+    executions: executions.byName,
+    idle: () => executions.idle(),
     stop: async () => {
-      for (const record of executions.values()) {
-        if (record.status === 'RUNNING') {
-          finish(record, 'ABORTED', {});
-          record.abort();
-        }
-      }
-      await idle();
+      executions.abortRunning();
+      await executions.idle();
       await server.stop();
     },
   };

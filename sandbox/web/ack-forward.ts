@@ -22,7 +22,7 @@ export const FORWARDED_ROUTES =
   'GET /api/alerts, POST /api/alerts/{fingerprint}/ack, GET|POST /api/silences, DELETE /api/silences/{id}, GET|POST /ack, GET|POST /silence (signed links)';
 
 /**
- * The signed ack and silence links the notifications carry (lambdas/alerting/shared/links.ts):
+ * The signed ack and silence links the notifications carry (domain/routing/links.ts):
  * served like the ack API's links-mode Function URL (auth NONE), so no IAM caller is set and the
  * handler checks the link's signature itself.
  */
