@@ -1,8 +1,9 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -109,6 +110,7 @@ export class Watchdog extends Construct {
     for (const email of new Set(props.fallbackEmails)) {
       this.fallbackTopic.addSubscription(new subscriptions.EmailSubscription(email));
     }
+    allowAlarmsToPublish(this.fallbackTopic);
     this.#action = new cwActions.SnsAction(this.fallbackTopic);
 
     const kit = new KitFunction(this, 'Heartbeat', {
@@ -192,4 +194,32 @@ export class Watchdog extends Construct {
       if (alarm instanceof cloudwatch.Alarm) alarm.addAlarmAction(this.#action);
     }
   }
+}
+
+/**
+ * An alarm action is a publish by CloudWatch to the topic: without this statement in the topic's
+ * resource policy CloudWatch may not publish, and every watchdog alarm would fire silently.
+ * Scoped to this account's alarms in this region (the confused-deputy conditions).
+ */
+export function allowAlarmsToPublish(topic: sns.ITopic): void {
+  const stack = Stack.of(topic);
+  topic.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarms',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [topic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': stack.account },
+        ArnLike: {
+          'aws:SourceArn': stack.formatArn({
+            service: 'cloudwatch',
+            resource: 'alarm',
+            resourceName: '*',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+          }),
+        },
+      },
+    }),
+  );
 }

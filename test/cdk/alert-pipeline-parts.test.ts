@@ -160,6 +160,29 @@ describe('Watchdog', () => {
     expect(dog.alarms).toHaveLength(4);
   });
 
+  it('lets CloudWatch alarms of this account publish to the fallback topic, and nothing else', () => {
+    const { stack } = watchdog();
+
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Sid: 'AllowCloudWatchAlarms',
+            Effect: 'Allow',
+            Principal: { Service: 'cloudwatch.amazonaws.com' },
+            Action: 'sns:Publish',
+            Condition: {
+              StringEquals: { 'aws:SourceAccount': stack.account },
+              ArnLike: { 'aws:SourceArn': Match.objectLike({ 'Fn::Join': Match.anyValue() }) },
+            },
+          }),
+        ]),
+      },
+      Topics: [{ Ref: Match.stringLikeRegexp('FallbackTopic') }],
+    });
+  });
+
   it('refuses a heartbeat schedule that is not whole minutes', () => {
     expect(() => watchdog({ heartbeatSchedule: '90s' })).toThrow(
       "Watchdog heartbeatSchedule: '90s' is not a whole number of minutes (use 1m, 5m, 1h)",

@@ -127,6 +127,30 @@ describe('MaifObservabilityStack (prod of the example configuration)', () => {
     });
   });
 
+  it('lets CloudWatch publish to every topic an alarm notifies (an alarm action is a publish by CloudWatch)', () => {
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    const notified = new Set<string>();
+    for (const alarm of alarms) {
+      const actions = [...(alarm.Properties.AlarmActions ?? []), ...(alarm.Properties.OKActions ?? [])];
+      for (const action of actions) if (action.Ref !== undefined) notified.add(action.Ref);
+    }
+    expect(notified.size).toBeGreaterThan(0);
+    const policies = Object.values(template.findResources('AWS::SNS::TopicPolicy'));
+    for (const topic of notified) {
+      const allowed = policies.some(
+        (p) =>
+          p.Properties.Topics.some((t: { Ref?: string }) => t.Ref === topic) &&
+          p.Properties.PolicyDocument.Statement.some(
+            (st: { Effect: string; Principal?: { Service?: string }; Condition?: Record<string, unknown> }) =>
+              st.Effect === 'Allow' &&
+              st.Principal?.Service === 'cloudwatch.amazonaws.com' &&
+              st.Condition?.StringEquals !== undefined,
+          ),
+      );
+      expect({ topic, allowed }).toEqual({ topic, allowed: true });
+    }
+  });
+
   it('creates the kit event bus', () => {
     template.hasResourceProperties('AWS::Events::EventBus', { Name: 'maif-prod-observability' });
   });
