@@ -148,7 +148,9 @@ export class PromQLError extends Error {
   }
 }
 
-/** Aggregation operators; those in PARAM_AGGREGATIONS take a parameter before the vector. */
+/** Aggregation operators that take a parameter before the vector (`topk(5, ...)`). */
+const PARAMETRIC_AGGREGATIONS = ['topk', 'bottomk', 'quantile', 'count_values', 'limitk', 'limit_ratio'] as const;
+/** Aggregation operators. */
 export const AGGREGATIONS = [
   'sum',
   'avg',
@@ -158,21 +160,9 @@ export const AGGREGATIONS = [
   'group',
   'stddev',
   'stdvar',
-  'topk',
-  'bottomk',
-  'quantile',
-  'count_values',
-  'limitk',
-  'limit_ratio',
+  ...PARAMETRIC_AGGREGATIONS,
 ] as const;
-const PARAM_AGGREGATIONS: ReadonlySet<string> = new Set([
-  'topk',
-  'bottomk',
-  'quantile',
-  'count_values',
-  'limitk',
-  'limit_ratio',
-]);
+const PARAM_AGGREGATIONS: ReadonlySet<string> = new Set(PARAMETRIC_AGGREGATIONS);
 const AGGREGATION_SET: ReadonlySet<string> = new Set(AGGREGATIONS);
 
 /** Words that cannot be metric names. */
