@@ -10,7 +10,16 @@ import ts from 'typescript';
 export const ROOT = resolve(__dirname, '..', '..');
 
 /** Folders from top to bottom: a file may import only from its own folder or one below it. */
-export const LAYERS = ['bin', 'cli', 'sandbox', 'lib', 'layers/build', 'lambdas', 'domain', 'layers/instrumentation'] as const;
+export const LAYERS = [
+  'bin',
+  'cli',
+  'sandbox',
+  'lib',
+  'layers/build',
+  'lambdas',
+  'domain',
+  'layers/instrumentation',
+] as const;
 export type Layer = (typeof LAYERS)[number];
 
 const SOURCE_FOLDERS = ['bin', 'cli', 'sandbox', 'lib', 'lambdas', 'domain', 'layers'];
@@ -65,7 +74,8 @@ export function importEdges(): ImportEdge[] {
         if (fileName.startsWith('node:')) continue;
         const target = resolveSpecifier(file, fileName);
         if (target !== undefined) edges.push({ from, to: relative(ROOT, target), kind: 'file' });
-        else if (fileName.startsWith('.') || fileName.startsWith('#')) edges.push({ from, to: `?${fileName}`, kind: 'file' });
+        else if (fileName.startsWith('.') || fileName.startsWith('#'))
+          edges.push({ from, to: `?${fileName}`, kind: 'file' });
         else edges.push({ from, to: fileName, kind: 'package' });
       }
     }

@@ -86,9 +86,13 @@ describe('commands without CDK', () => {
   });
 
   it('synthesis is the only part of the sandbox that reaches CDK (in its own process)', () => {
-    const sandboxFiles = edges.map((e) => e.from).filter((f) => f.startsWith('sandbox/') && f !== 'sandbox/synth-main.ts');
+    const sandboxFiles = edges
+      .map((e) => e.from)
+      .filter((f) => f.startsWith('sandbox/') && f !== 'sandbox/synth-main.ts');
     const files = reachable(edges, [...new Set(sandboxFiles)]);
-    const cdk = edges.filter((e) => e.kind === 'package' && files.has(e.from) && CDK_PACKAGES.includes(packageOf(e.to)));
+    const cdk = edges.filter(
+      (e) => e.kind === 'package' && files.has(e.from) && CDK_PACKAGES.includes(packageOf(e.to)),
+    );
     expect(cdk).toEqual([]);
   });
 
@@ -114,7 +118,11 @@ describe('commands without CDK', () => {
         process.stdout.write(JSON.stringify({ codes, loaded: loaded.length }));
       })();
     `;
-    const run = spawnSync(process.execPath, ['-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, AWS_REGION: '' } });
+    const run = spawnSync(process.execPath, ['-e', script], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, AWS_REGION: '' },
+    });
     expect(run.stderr).not.toMatch(/Error/);
     const result = JSON.parse(run.stdout) as { codes: Record<string, number>; loaded: number };
     expect(result.codes).toEqual({ 'test-rules': 0, route: 0, doctor: 0, 'grafana-export': 0, 'agent-config': 0 });
