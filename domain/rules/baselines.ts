@@ -161,7 +161,13 @@ function regressionSpec(
     kind: 'threshold',
     metrics: [live.metrics[0], learned],
     // performance = 1 / latency: current < baseline * f  <=>  latency / baseline > 1 / f.
-    expression: { id: 'e1', expression: `m1 / FILL(m2, ${numberText(baseline)})`, label: `${name} / baseline` },
+    // The learned value is published once per period; REPEAT carries it over a late or missed run
+    // inside the range, and the configured value stands in before anything was learned.
+    expression: {
+      id: 'e1',
+      expression: `m1 / FILL(FILL(m2, REPEAT), ${numberText(baseline)})`,
+      label: `${name} / baseline`,
+    },
     comparison: 'GreaterThanThreshold',
     threshold,
     period: REGRESSION_PERIOD_SECONDS,

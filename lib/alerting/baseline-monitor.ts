@@ -1,5 +1,5 @@
 /**
- * `BaselineMonitor`: the baseline Lambda (lambdas/baseline) on an hourly schedule. It learns each
+ * `BaselineMonitor`: the baseline Lambda (lambdas/baseline) every 15 minutes. It learns each
  * configured performance baseline from the last 7 days (GetMetricData), publishes it as
  * `performance_baseline_seconds{metric}` for the regression alarms, and puts a `MAIF Alert` on the
  * kit's bus when the last 15 minutes regress.
@@ -16,7 +16,7 @@ import type { ResolvedConfig } from '../../domain/config';
 import type { BaselineMonitorConfig, BaselineTarget } from '../../domain/contracts/baseline';
 import { KIT_ENV } from '../../domain/contracts/environment';
 import { compileAlerting } from '../../domain/rules/alarms';
-import { performanceAlerts } from '../../domain/rules/baselines';
+import { performanceAlerts, REGRESSION_PERIOD_SECONDS } from '../../domain/rules/baselines';
 import { INSTRUMENTATION_ENV } from '../../layers/instrumentation/environment';
 import { parseDuration } from '../../layers/instrumentation/units';
 import { KitFunction, type KitFunctionSettings, kitFunctionSettings } from '../private/kit-function';
@@ -32,8 +32,9 @@ export interface BaselineMonitorProps extends KitFunctionSettings {
   /** Encrypts the function's log group. */
   readonly encryptionKey: kms.IKey;
   /**
-   * How often baselines are learned and the current window compared.
-   * @default Duration.hours(1)
+   * How often baselines are learned and published, and the current window compared. At most the
+   * regression alarms' period (15 minutes), so that every period those alarms read has a learned value.
+   * @default Duration.minutes(15)
    */
   readonly schedule?: Duration;
 }
@@ -74,10 +75,15 @@ export class BaselineMonitor extends Construct {
 
   constructor(scope: Construct, id: string, props: BaselineMonitorProps) {
     super(scope, id);
-    const schedule = props.schedule ?? Duration.hours(1);
+    const schedule = props.schedule ?? Duration.seconds(REGRESSION_PERIOD_SECONDS);
     if (!schedule.isUnresolved() && (schedule.toSeconds() < 60 || schedule.toSeconds() % 60 !== 0)) {
       throw new Error(
-        `BaselineMonitor schedule: ${schedule.toHumanString()} is not a whole number of minutes (use Duration.hours(1))`,
+        `BaselineMonitor schedule: ${schedule.toHumanString()} is not a whole number of minutes (use Duration.minutes(15))`,
+      );
+    }
+    if (!schedule.isUnresolved() && schedule.toSeconds() > REGRESSION_PERIOD_SECONDS) {
+      throw new Error(
+        `BaselineMonitor schedule: ${schedule.toHumanString()} is longer than the regression alarms' period of ${REGRESSION_PERIOD_SECONDS / 60} minutes (the learned baseline must reach every period they read; use ${REGRESSION_PERIOD_SECONDS / 60} minutes or less)`,
       );
     }
     this.monitorConfig = baselineMonitorConfig(props.config);

@@ -44,9 +44,9 @@ describe('BaselineMonitor', () => {
     });
   });
 
-  it('is scheduled hourly without retries', () => {
+  it("is scheduled every 15 minutes, the regression alarms' period, without retries", () => {
     template.hasResourceProperties('AWS::Events::Rule', {
-      ScheduleExpression: 'rate(1 hour)',
+      ScheduleExpression: 'rate(15 minutes)',
       Targets: [Match.objectLike({ RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 300 } })],
     });
   });
@@ -110,6 +110,23 @@ describe('BaselineMonitor', () => {
           encryptionKey: new kms.Key(s, 'Key'),
           schedule: Duration.seconds(90),
         }),
-    ).toThrow('BaselineMonitor schedule: 1 minute 30 seconds is not a whole number of minutes (use Duration.hours(1))');
+    ).toThrow(
+      'BaselineMonitor schedule: 1 minute 30 seconds is not a whole number of minutes (use Duration.minutes(15))',
+    );
+  });
+
+  it("refuses a schedule longer than the regression alarms' period", () => {
+    const s = new Stack(new App());
+    expect(
+      () =>
+        new BaselineMonitor(s, 'B', {
+          config: PROD,
+          eventBus: new events.EventBus(s, 'Bus'),
+          encryptionKey: new kms.Key(s, 'Key'),
+          schedule: Duration.hours(1),
+        }),
+    ).toThrow(
+      "BaselineMonitor schedule: 1 hour is longer than the regression alarms' period of 15 minutes (the learned baseline must reach every period they read; use 15 minutes or less)",
+    );
   });
 });

@@ -296,14 +296,14 @@ describe('alert rule compiler', () => {
           period: 900,
         },
       ],
-      expression: { expression: 'm1 / FILL(m2, 0.1)' },
+      expression: { expression: 'm1 / FILL(FILL(m2, REPEAT), 0.1)' },
       comparison: 'GreaterThanThreshold',
       threshold: 1.25,
       evaluationPeriods: 2,
       labels: { baseline: 'search_latency_p95', alert: 'performance_regression', action: 'alert_performance_team' },
     });
     expect(specs.find((s) => s.ruleName === 'index_update_time_regression')?.expression?.expression).toBe(
-      'm1 / FILL(m2, 1)',
+      'm1 / FILL(FILL(m2, REPEAT), 1)',
     );
     expect(specs.filter((s) => s.kind === 'anomaly').map((s) => s.ruleName)).toEqual([
       'search_latency_p95_anomaly',

@@ -1,8 +1,12 @@
 import fc from 'fast-check';
+import { resolveConfig } from '../../domain/config';
 import type { AlarmSpec, MetricRef, TreatMissingData } from '../../domain/contracts/alarm-spec';
 import { decide, evaluateAt, replay } from '../../domain/evaluator/evaluator';
 import { ingestEmf, MetricStore, statistic } from '../../domain/evaluator/store';
+import { compileBaselines } from '../../domain/rules/baselines';
+import { compileContext } from '../../domain/rules/compile';
 import { serializeEmf } from '../../layers/instrumentation/metrics/emf';
+import exampleConfig from '../../observability.config';
 
 const MIN = 60_000;
 const DIMS = { service: 'maif', environment: 'test' } as const;
@@ -424,5 +428,44 @@ describe('evaluator properties', () => {
         },
       ),
     );
+  });
+});
+
+describe('regression alarms over the learned baseline', () => {
+  const PERIOD = 900_000;
+  const dims = { service: 'maif', environment: 'prod' };
+  const spec = compileBaselines(
+    resolveConfig(exampleConfig, 'prod').alerting,
+    compileContext(resolveConfig(exampleConfig, 'prod')),
+  ).find((s) => s.ruleName === 'search_latency_p95_regression') as AlarmSpec;
+
+  it('reads the learned baseline in every period, not only in the one it was published in', () => {
+    // Arrange: a learned baseline of 0.3 s, published once at the start of the range; the p95 is
+    // 0.32 s (under 0.3 / 0.8 = 0.375 s) in both periods, but over the configured 0.1 s / 0.8.
+    const store = new MetricStore();
+    store.add({
+      namespace: 'MAIF',
+      metricName: 'performance_baseline_seconds',
+      dimensions: { ...dims, metric: 'search_latency_p95' },
+      timestamp: 1,
+      value: 0.3,
+    });
+    for (let t = 0; t < 2 * PERIOD; t += MIN) {
+      store.add({
+        namespace: 'MAIF',
+        metricName: 'search_duration_seconds',
+        dimensions: dims,
+        timestamp: t + 1,
+        value: 0.32,
+      });
+    }
+
+    // Act
+    const result = evaluateAt(spec, store, 2 * PERIOD);
+
+    // Assert: both periods compare with the learned 0.3 s
+    const values = result.datapoints.filter((d) => d.value !== undefined).map((d) => d.value?.toFixed(3));
+    expect(values).toEqual(['1.067', '1.067']);
+    expect(result.state).toBe('OK');
   });
 });
