@@ -139,7 +139,7 @@ describe('AlertAlarms', () => {
             },
           }),
         }),
-        Match.objectLike({ Id: 'e1', Expression: 'm1 / FILL(m2, 0.1)' }),
+        Match.objectLike({ Id: 'e1', Expression: 'm1 / FILL(FILL(m2, REPEAT), 0.1)' }),
       ],
     });
   });
