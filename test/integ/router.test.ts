@@ -307,7 +307,7 @@ describe('router', () => {
     const labels = { team: 'platform', service: 'repeating' };
     const fp = fingerprintOf('high_latency', labels);
     await handler(kitAlert('high_latency', 'warning', labels));
-    // the escalation's level 0 (J2's dispatch) sends the first notice
+    // the escalation's level 0 (its dispatch) sends the first notice
     const [, input] = executionsOf(fp)[0] as [string, EscalationInput];
     await dispatch(
       { kind: 'firing', alert: input.alert, episode: 1, level: 0, sentAt: new Date(T0).toISOString() },
