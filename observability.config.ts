@@ -12,20 +12,27 @@ export default defineConfig({
   service: 'maif',
   namespace: 'MAIF',
 
+  // Each environment subscribes its own log groups (logging.logGroups), so dev never ingests prod's
+  // logs: the synth fails when two environments name the same log group. prod's are the guide's.
   environments: {
     dev: {
-      logging: { level: 'DEBUG', retention: '1w', debugSampleRate: 1 },
+      logging: {
+        level: 'DEBUG',
+        retention: '1w',
+        debugSampleRate: 1,
+        logGroups: ['/aws/lambda/maif-dev-*', '/aws/maif/dev'],
+      },
       tracing: { sampling: { default: 1 } },
       alerting: { grouping: { repeat_interval: '1h' } },
     },
     staging: {
-      logging: { retention: '2w' },
+      logging: { retention: '2w', logGroups: ['/aws/lambda/maif-staging-*', '/aws/maif/staging'] },
       tracing: { sampling: { default: 0.5 } },
     },
     prod: {
       lambda: { memoryMb: 512 },
       metrics: { detailedMonitoring: true },
-      logging: { retention: '3mo' },
+      logging: { retention: '3mo', logGroups: ['/aws/lambda/maif-*', '/aws/maif/production'] },
     },
   },
 
@@ -94,7 +101,7 @@ export default defineConfig({
     debugSampleRate: 0.01,
     includeTraceId: true,
     redact: ['authorization', 'cookie', 'password', 'secret', 'token'],
-    logGroups: ['/aws/lambda/maif-*', '/aws/maif/production'],
+    // logGroups: set per environment above (a list here would be subscribed by every environment).
     aggregation: { bufferSize: '10MB', flushInterval: '30s', compression: true },
     sources: [
       {
