@@ -9,12 +9,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { DEFAULT_CONFIG_FILE, loadConfig } from '../domain/config/load';
 import type { Alert } from '../domain/contracts/alert';
-import { fingerprintOf } from '../domain/contracts/events';
+import { ALARM_SOURCE, fingerprintOf } from '../domain/contracts/events';
 import { SEVERITIES, type Severity } from '../domain/contracts/severity';
+import { type AlarmTrust, alarmNamesOf, NO_TRUST } from '../domain/routing/alarm-trust';
 import { isBusinessHours } from '../domain/routing/calendar';
 import { type Decision, decide } from '../domain/routing/decide';
 import { parseEvent } from '../domain/routing/intake';
-import { compileRouter, groupKeyOf, routerConfigOf } from '../domain/routing/routing';
+import { alarmTrustOf, compileRouter, groupKeyOf, routerConfigOf } from '../domain/routing/routing';
+import { compileAlerting } from '../domain/rules/alarms';
 import type { CliCommand, CliContext } from './command';
 import { parseCommandLine } from './options';
 
@@ -47,11 +49,19 @@ export interface RouteReport {
   readonly schedule: readonly ScheduledLevel[];
 }
 
-/** The alert from ALERT.json: an EventBridge event or a plain alert object. */
-export function alertFromJson(json: unknown, at: number): Alert | { ignored: string } {
+/** Account and region of an alarm event that names neither (its identity is its ARN). */
+export const DRY_RUN_ACCOUNT = '000000000000';
+export const DRY_RUN_REGION = 'us-east-1';
+
+/**
+ * The alert from ALERT.json: an EventBridge event or a plain alert object. An alarm event is
+ * read as the router reads it: its metadata is believed only when its name is in `trust`.
+ */
+export function alertFromJson(json: unknown, at: number, trust: AlarmTrust = NO_TRUST): Alert | { ignored: string } {
   const o = (typeof json === 'object' && json !== null ? json : {}) as Record<string, unknown>;
   if ('detail-type' in o) {
-    const intake = parseEvent({ id: 'dry-run', time: new Date(at).toISOString(), ...o });
+    const event = { id: 'dry-run', time: new Date(at).toISOString(), account: DRY_RUN_ACCOUNT, region: DRY_RUN_REGION };
+    const intake = parseEvent({ ...event, ...o }, trust);
     return intake.kind === 'ignored' ? { ignored: intake.reason } : intake.alert;
   }
   const alertName = o.alertName ?? o.alertname;
@@ -108,14 +118,16 @@ export function scheduleOf(
   return out;
 }
 
+/** `trustedAlarms`: the names of the alarms the stack creates (the router trusts only their metadata). */
 export function routeDryRun(
   alertJson: unknown,
   at: number,
   alerting: Parameters<typeof routerConfigOf>[0],
+  trustedAlarms: readonly string[] = [],
 ): RouteReport {
-  const config = routerConfigOf(alerting);
+  const config = routerConfigOf(alerting, trustedAlarms);
   const router = compileRouter(config);
-  const parsed = alertFromJson(alertJson, at);
+  const parsed = alertFromJson(alertJson, at, alarmTrustOf(config));
   const businessHours = isBusinessHours(at, config.businessHours);
   if ('ignored' in parsed) {
     throw new Error(`ALERT.json: the router ignores this event (${parsed.ignored}): nobody would be notified`);
@@ -214,7 +226,9 @@ async function run(args: readonly string[], context: CliContext): Promise<number
     throw new Error(`'${file}': ${(error as Error).message.split('\n')[0]}`);
   }
   const config = loadConfig(values.config ?? DEFAULT_CONFIG_FILE, values.env, context.cwd);
-  const report = routeDryRun(json, at, config.alerting);
+  // an alarm event is trusted as the deployed router would trust it: by the names the stack gives its alarms
+  const isAlarm = typeof json === 'object' && json !== null && (json as { source?: unknown }).source === ALARM_SOURCE;
+  const report = routeDryRun(json, at, config.alerting, isAlarm ? alarmNamesOf(compileAlerting(config)) : []);
   if (values.json) context.out(JSON.stringify(report, null, 2));
   else for (const line of formatReport(report)) context.out(line);
   return 0;

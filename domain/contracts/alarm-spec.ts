@@ -67,6 +67,11 @@ export interface AlarmMetadata {
   runbook?: string;
   environment?: string;
   service?: string;
+  /**
+   * HMAC-SHA256 (base64url) over the alarm name and the rest of this metadata
+   * (domain/routing/alarm-trust.ts): lets an alarm the stack did not create be trusted.
+   */
+  sig?: string;
 }
 
 /** CloudWatch's AlarmDescription limit. */
@@ -84,6 +89,7 @@ export function encodeAlarmDescription(text: string, meta: AlarmMetadata): strin
   if (meta.runbook !== undefined) compact.runbook = meta.runbook;
   if (meta.environment !== undefined) compact.environment = meta.environment;
   if (meta.service !== undefined) compact.service = meta.service;
+  if (meta.sig !== undefined) compact.sig = meta.sig;
   const suffix = METADATA_MARKER + JSON.stringify(compact);
   if (suffix.length > MAX_ALARM_DESCRIPTION_LENGTH) {
     throw new Error(
@@ -116,7 +122,7 @@ export function decodeAlarmDescription(description: string): AlarmMetadata | und
     Object.defineProperty(labels, k, { value: v, enumerable: true, writable: true, configurable: true });
   }
   const meta: AlarmMetadata = { rule: o.rule, severity: o.severity as AlarmSpec['severity'], labels };
-  for (const key of ['runbook', 'environment', 'service'] as const) {
+  for (const key of ['runbook', 'environment', 'service', 'sig'] as const) {
     const v = o[key];
     if (v === undefined) continue;
     if (typeof v !== 'string') return undefined;

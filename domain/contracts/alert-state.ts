@@ -4,7 +4,10 @@
  * with single-item conditional operations.
  *
  * Items (pk / sk):
- *   ALERT / <fingerprint>          the alert and its episode, status, escalation start claim
+ *   ALERT / <fingerprint>          the alert and its episode, status, escalation start claim, the
+ *                                  applied state's time and the timeline of its last events
+ *                                  (episode 0: an OK that arrived before any ALARM, kept so an
+ *                                  older ALARM delivered later is known to be stale)
  *   EVENT / <eventId>              dedupe marker of a processed event (TTL 1 day)
  *   GROUP / <groupKey>             the group's batch window and members
  *   NOTIFICATION / <fp>#<episode>#<level>#<channel>#<kind>   the notification log (send once)
@@ -35,6 +38,21 @@ export const EXPIRED_WINDOW_TTL_SECONDS = 7 * DAY_S;
 
 export type AlertStatus = 'firing' | 'acked' | 'resolved';
 
+/** How many events an alert's timeline keeps (the newest; older ones fall off). */
+export const TIMELINE_LENGTH = 20;
+
+/** One event of an alert as the router saw it: applied, or stale (older than the state already applied). */
+export interface TimelineEntry {
+  /** The event's own state time (ISO 8601), not its arrival. */
+  readonly at: string;
+  readonly sequence?: number;
+  readonly status: 'firing' | 'resolved';
+  readonly eventId: string;
+  readonly outcome: 'applied' | 'stale';
+  /** The alert's episode once the event was handled (0: an OK before any ALARM). */
+  readonly episode?: number;
+}
+
 export interface AlertRecord {
   readonly fingerprint: string;
   readonly status: AlertStatus;
@@ -58,6 +76,16 @@ export interface AlertRecord {
   readonly startClaimEpisode?: number;
   readonly startOwner?: string;
   readonly startLeaseUntil?: number;
+  /**
+   * The applied state's own time (epoch ms) and sequence: an event older than this is stale
+   * (domain/routing/order.ts). Absent on alerts only ever written without a state time.
+   */
+  readonly stateAt?: number;
+  readonly stateSeq?: number;
+  /** The last TIMELINE_LENGTH events of this alert, oldest first. */
+  readonly timeline?: readonly TimelineEntry[];
+  /** Entries ever appended to the timeline: the version every ordered transition is conditional on. */
+  readonly timelineSeq?: number;
 }
 
 export interface Matcher {

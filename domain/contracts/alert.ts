@@ -21,6 +21,14 @@ export interface Alert {
   readonly source: AlertSource;
   /** EventBridge event id: idempotency key */
   readonly eventId: string;
+  /**
+   * When the source says this state began (ISO 8601): CloudWatch's `detail.state.timestamp`, a
+   * kit alert's own time. EventBridge delivers out of order, so this, not the arrival, orders the
+   * events of one alert (domain/routing/order.ts). Absent: the event is applied unordered.
+   */
+  readonly stateAt?: string;
+  /** A kit alert's `detail.sequence`: orders events of one alert that share `stateAt`. */
+  readonly sequence?: number;
 }
 
 export interface EscalationLevel {

@@ -14,6 +14,8 @@ export const KIT_ENV = {
   ackMode: 'MAIF_ACK_MODE',
   /** The Secrets Manager ARN of the key that signs ack and silence links. */
   linkSecretArn: 'MAIF_LINK_SECRET_ARN',
+  /** The Secrets Manager ARN of the key that signs alarm metadata (alarms created outside the stack). */
+  alarmSigningSecretArn: 'MAIF_ALARM_SIGNING_SECRET_ARN',
   /** The log aggregator's dead-letter queue URL. */
   dlqUrl: 'MAIF_DLQ_URL',
   /** The kit's EventBridge bus, where kit alerts are published. */

@@ -37,20 +37,30 @@ const CALENDARS = [
 ] as const;
 
 const EVENT_TIME = '2026-01-01T00:00:00.000Z';
+const DOCTOR_ACCOUNT = '123456789012';
+const DOCTOR_REGION = 'us-east-1';
 
 /** The alert the router makes of a kit alarm's state change to ALARM. */
 function alarmAlert(alarm: Pick<AlarmSpec | CompositeAlarmSpec, 'alarmName' | 'description'>): Alert | undefined {
-  const intake = parseEvent({
-    id: 'doctor',
-    source: 'aws.cloudwatch',
-    'detail-type': ALARM_DETAIL_TYPE,
-    time: EVENT_TIME,
-    detail: {
-      alarmName: alarm.alarmName,
-      state: { value: 'ALARM', timestamp: EVENT_TIME },
-      configuration: { description: alarm.description },
+  const intake = parseEvent(
+    {
+      id: 'doctor',
+      source: 'aws.cloudwatch',
+      'detail-type': ALARM_DETAIL_TYPE,
+      time: EVENT_TIME,
+      // the account and region only make the alert's identity (the ARN); routing never reads them
+      account: DOCTOR_ACCOUNT,
+      region: DOCTOR_REGION,
+      resources: [`arn:aws:cloudwatch:${DOCTOR_REGION}:${DOCTOR_ACCOUNT}:alarm:${alarm.alarmName}`],
+      detail: {
+        alarmName: alarm.alarmName,
+        state: { value: 'ALARM', timestamp: EVENT_TIME },
+        configuration: { description: alarm.description },
+      },
     },
-  });
+    // the stack's own alarm: the router trusts its metadata (its name is in the router's list)
+    { trustedAlarms: new Set([alarm.alarmName]), foreignSeverity: 'warning' },
+  );
   return intake.kind === 'alert' ? intake.alert : undefined;
 }
 

@@ -37,6 +37,8 @@ export type Outcome =
   | 'duplicate'
   | 'repeated'
   | 'resolved'
+  /** older than the state already applied to its alert (domain/routing/order.ts): changed nothing */
+  | 'stale'
   | 'ignored'
   | 'heartbeat'
   | 'dead_lettered';

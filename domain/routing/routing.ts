@@ -12,7 +12,9 @@
 
 import type { Alert, EscalationLevel } from '../contracts/alert';
 import type { Matcher } from '../contracts/alert-state';
+import type { Severity } from '../contracts/severity';
 import { type CompiledExpression, compileExpression } from '../languages/expression';
+import type { AlarmTrust } from './alarm-trust';
 import { type BusinessHours, isBusinessHours } from './calendar';
 
 export type RoutingActionConfig =
@@ -56,21 +58,35 @@ export interface RouterConfig {
     readonly matchers?: readonly Matcher[];
     readonly comment?: string;
   }[];
+  /**
+   * Names of the alarms this stack created: only their descriptions' metadata is believed
+   * (domain/routing/alarm-trust.ts). Absent or empty: every alarm is foreign (unless signed).
+   */
+  readonly trustedAlarms?: readonly string[];
+  /** How an alarm the router does not trust is routed (`alerting.foreignAlarms`). */
+  readonly foreignAlarms?: { readonly severity: Severity };
 }
 
-/** The parts of a resolved `alerting` configuration the router needs. */
-export function routerConfigOf(alerting: {
-  routing: RouterConfig['routing'];
-  suppression: RouterConfig['suppression'];
-  grouping: RouterConfig['grouping'];
-  inhibition: RouterConfig['inhibition'];
-  escalationTargets: RouterConfig['escalationTargets'];
-  channels: Readonly<Record<string, unknown>>;
-  escalation: boolean;
-  repeat: number;
-  businessHours: BusinessHours;
-  maintenance: RouterConfig['maintenance'];
-}): RouterConfig {
+/**
+ * The parts of a resolved `alerting` configuration the router needs, with the names of the
+ * alarms the stack creates (`alarmNamesOf(compileAlerting(config))`): only those are trusted.
+ */
+export function routerConfigOf(
+  alerting: {
+    routing: RouterConfig['routing'];
+    suppression: RouterConfig['suppression'];
+    grouping: RouterConfig['grouping'];
+    inhibition: RouterConfig['inhibition'];
+    escalationTargets: RouterConfig['escalationTargets'];
+    channels: Readonly<Record<string, unknown>>;
+    escalation: boolean;
+    repeat: number;
+    businessHours: BusinessHours;
+    maintenance: RouterConfig['maintenance'];
+    foreignAlarms?: { readonly severity: Severity };
+  },
+  trustedAlarms: readonly string[] = [],
+): RouterConfig {
   return {
     routing: alerting.routing,
     suppression: alerting.suppression,
@@ -84,6 +100,17 @@ export function routerConfigOf(alerting: {
     repeat: alerting.repeat,
     businessHours: alerting.businessHours,
     maintenance: alerting.maintenance,
+    trustedAlarms: [...trustedAlarms],
+    foreignAlarms: { severity: alerting.foreignAlarms?.severity ?? 'warning' },
+  };
+}
+
+/** The alarm trust of a router configuration; `signingKey` is the HMAC key, when the router has one. */
+export function alarmTrustOf(config: RouterConfig, signingKey?: string): AlarmTrust {
+  return {
+    trustedAlarms: new Set(config.trustedAlarms ?? []),
+    foreignSeverity: config.foreignAlarms?.severity ?? 'warning',
+    ...(signingKey === undefined ? {} : { signingKey }),
   };
 }
 

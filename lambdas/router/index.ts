@@ -7,23 +7,26 @@
  *
  * Environment (read once): MAIF_ALERT_TABLE, MAIF_ESCALATION_STATE_MACHINE_ARN,
  * MAIF_CHANNEL_TOPICS (JSON {channel: topicArn}), MAIF_ROUTER_DLQ_URL, MAIF_NAMESPACE,
- * MAIF_SERVICE, MAIF_ENVIRONMENT.
+ * MAIF_SERVICE, MAIF_ENVIRONMENT, and optionally MAIF_ALARM_SIGNING_SECRET_ARN (the key of
+ * signed alarm metadata, read from Secrets Manager only for an alarm whose trust needs it).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { KIT_ENV } from '../../domain/contracts/environment';
 import type { Outcome } from '../../domain/routing/decide';
-import { IntakeError, parseEvent } from '../../domain/routing/intake';
-import { compileRouter, type RouterConfig } from '../../domain/routing/routing';
+import { IntakeError, needsSigningKey, parseEvent } from '../../domain/routing/intake';
+import { alarmTrustOf, compileRouter, type RouterConfig } from '../../domain/routing/routing';
 import type { Counter, MetricsApi } from '../../layers/instrumentation/types';
 import { AlertStore } from '../shared/alert-store';
 import { bundledConfig } from '../shared/bundled-config';
 import { handlerMetrics, metricsSettings } from '../shared/metrics';
+import { SecretCache } from '../shared/secrets';
 import { type RouteResult, Router } from './router';
 
-/** Counted per event, label `outcome` (paged, grouped, silenced, ..., dead_lettered, failed). */
+/** Counted per event, label `outcome` (paged, grouped, silenced, ..., stale, dead_lettered, failed). */
 export const ROUTER_METRIC = 'maif_obs_alert_events_total';
 /** Counted once per heartbeat that reached the router (the Watchdog alarms on its absence). */
 export const HEARTBEAT_METRIC = 'heartbeat_received';
@@ -35,6 +38,8 @@ export interface RouterEnv {
   readonly stateMachineArn: string;
   readonly topicArns: Readonly<Record<string, string>>;
   readonly dlqUrl?: string;
+  /** The Secrets Manager secret holding the HMAC key of signed alarm metadata. */
+  readonly alarmSigningSecretArn?: string;
   readonly namespace?: string;
   readonly service?: string;
   readonly environment?: string;
@@ -45,6 +50,7 @@ export interface RouterHandlerDeps {
   readonly sfn?: SFNClient;
   readonly sns?: SNSClient;
   readonly sqs?: SQSClient;
+  readonly secrets?: SecretCache;
   readonly metrics?: MetricsApi;
   readonly env?: RouterEnv;
   /** epoch ms clock for the state (tests) */
@@ -69,6 +75,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): RouterEnv {
     stateMachineArn: env[KIT_ENV.escalationStateMachineArn] ?? '',
     topicArns,
     dlqUrl: env[KIT_ENV.routerDlqUrl],
+    alarmSigningSecretArn: env[KIT_ENV.alarmSigningSecretArn] || undefined,
     ...metricsSettings({}, env),
   };
 }
@@ -98,6 +105,15 @@ export function createHandler(config: RouterConfig, deps: RouterHandlerDeps = {}
     sleep: deps.sleep,
     log: (event, fields) => writeLog(JSON.stringify({ level: 'INFO', event, ...fields })),
   });
+  const trust = alarmTrustOf(config);
+  let secrets = deps.secrets;
+  /** The trust of one event: with the signing key only when a signature decides it (no call otherwise). */
+  const trustFor = async (event: unknown) => {
+    if (env.alarmSigningSecretArn === undefined || !needsSigningKey(event, trust)) return trust;
+    secrets ??= new SecretCache(new SecretsManagerClient({}));
+    // a failure to read the key throws: Lambda retries, rather than page a signed alarm as foreign
+    return alarmTrustOf(config, await secrets.field(env.alarmSigningSecretArn, ['key']));
+  };
   let sqs: SQSClient | undefined;
   const count = async (outcome: Outcome | 'failed') => {
     counter.inc({ outcome });
@@ -107,8 +123,9 @@ export function createHandler(config: RouterConfig, deps: RouterHandlerDeps = {}
 
   return async (event) => {
     let parsed: ReturnType<typeof parseEvent>;
+    const eventTrust = await trustFor(event);
     try {
-      parsed = parseEvent(event);
+      parsed = parseEvent(event, eventTrust);
     } catch (error) {
       if (!(error instanceof IntakeError)) throw error;
       sqs ??= deps.sqs ?? new SQSClient({});

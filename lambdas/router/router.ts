@@ -79,11 +79,14 @@ export class Router {
   async #firing(alert: Alert): Promise<RouteResult> {
     const { store } = this.#deps;
     const groupKey = groupKeyOf(alert, this.#router.config.grouping.group_by);
-    const { episode } = await store.upsertFiring(alert, groupKey);
-    const record = await store.getAlert(alert.fingerprint);
+    const { episode, stale } = await store.upsertFiring(alert, groupKey);
     const base = { fingerprint: alert.fingerprint, episode };
+    if (stale) return { ...base, outcome: 'stale', reason: `older than the alert's state (event of ${alert.stateAt})` };
+    const record = await store.getAlert(alert.fingerprint);
     if (record === undefined || record.episode !== episode)
       return { ...base, outcome: 'duplicate', reason: 'superseded by a newer episode' };
+    if (record.status === 'resolved')
+      return { ...base, outcome: 'duplicate', reason: 'resolved meanwhile by a newer event' };
     if ((record.startedEpisode ?? 0) >= episode)
       return this.#repeat(alert, episode, record.status, record.lastNotifiedAt);
     if (record.status === 'acked') return { ...base, outcome: 'duplicate', reason: 'acknowledged' };
@@ -163,6 +166,12 @@ export class Router {
       }
       await store.markStarted(alert.fingerprint, episode);
       this.#deps.log?.('escalation_started', { fingerprint: alert.fingerprint, episode, execution: name });
+      // a newer OK may have resolved the episode between the claim and the start, and its stop
+      // found nothing to stop yet: stop it here (the OK wrote before it stopped, so one of us sees it)
+      const after = await store.getAlert(alert.fingerprint);
+      if (after === undefined || after.episode !== episode || after.status === 'resolved') {
+        await this.#stop(alert.fingerprint, episode, 'resolved while starting');
+      }
       return true;
     }
   }
@@ -194,33 +203,55 @@ export class Router {
     return { ...base, outcome: 'repeated', reason: `still firing after ${slot} repeat_interval(s)` };
   }
 
+  /** Stops the escalation of an episode; one that does not exist (yet) is not an error. */
+  async #stop(fingerprint: string, episode: number, cause: string): Promise<void> {
+    const { sfn, stateMachineArn } = this.#deps;
+    try {
+      await sfn.send(
+        new StopExecutionCommand({
+          executionArn: executionArn(stateMachineArn, executionName(fingerprint, episode)),
+          cause,
+        }),
+      );
+    } catch (error) {
+      if (errorName(error) !== 'ExecutionDoesNotExist') throw error;
+    }
+  }
+
   async #notifiedChannels(fingerprint: string, episode: number): Promise<string[]> {
     const log = await this.#deps.store.listNotifications(fingerprint, episode);
     return [...new Set(log.filter((n) => n.kind !== 'resolved').map((n) => n.channel))];
   }
 
   async #resolved(alert: Alert): Promise<RouteResult> {
-    const { store, sfn, stateMachineArn, sns } = this.#deps;
-    await store.resolve(alert.fingerprint);
+    const { store, sns } = this.#deps;
+    const applied = await store.applyResolved(alert);
+    if (applied.outcome === 'stale') {
+      return {
+        fingerprint: alert.fingerprint,
+        outcome: 'stale',
+        reason: `older than the alert's state (event of ${alert.stateAt})`,
+      };
+    }
     const record = await store.getAlert(alert.fingerprint);
-    if (record === undefined || record.status !== 'resolved') {
+    if (applied.outcome === 'not_firing') {
+      // an OK of an episode another event already ended is a duplicate; with no episode, nothing to resolve
+      if (record !== undefined && record.episode > 0 && record.status === 'resolved')
+        return {
+          fingerprint: alert.fingerprint,
+          episode: record.episode,
+          outcome: 'duplicate',
+          reason: 'already resolved',
+        };
       return { fingerprint: alert.fingerprint, outcome: 'ignored', reason: 'no firing alert to resolve' };
     }
-    const { episode } = record;
+    // the episode this event ended, even if a newer ALARM has reopened the alert since
+    const { episode } = applied;
     // stop first so no level fires after the resolved notice; the check step would stop it too
-    try {
-      await sfn.send(
-        new StopExecutionCommand({
-          executionArn: executionArn(stateMachineArn, executionName(alert.fingerprint, episode)),
-          cause: 'resolved',
-        }),
-      );
-    } catch (error) {
-      if (errorName(error) !== 'ExecutionDoesNotExist') throw error;
-    }
+    await this.#stop(alert.fingerprint, episode, 'resolved');
     const channels = await this.#notifiedChannels(alert.fingerprint, episode);
     if (channels.length > 0 && sns !== undefined) {
-      const resolved: Alert = { ...alert, annotations: { ...record.annotations, ...alert.annotations } };
+      const resolved: Alert = { ...alert, annotations: { ...record?.annotations, ...alert.annotations } };
       await dispatch(
         { kind: 'resolved', alert: resolved, episode, level: 0, sentAt: new Date(store.now()).toISOString() },
         channels,

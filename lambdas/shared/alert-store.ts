@@ -24,7 +24,17 @@ import {
   type MaintenanceWindow,
   type Silence,
   type StartClaim,
+  type TimelineEntry,
 } from '../../domain/contracts/alert-state';
+import {
+  appendTimeline,
+  appliedStamp,
+  compareStamps,
+  isStale,
+  newest,
+  type StateStamp,
+  stampOf,
+} from '../../domain/routing/order';
 
 const SECOND_MS = 1000;
 /** Optimistic-concurrency retries of one transition before giving up (then Lambda retries). */
@@ -38,6 +48,12 @@ export interface AlertStoreOptions {
 }
 
 type Item = Record<string, unknown>;
+
+/** What a resolved event did to its alert. */
+export type ResolveResult =
+  | { readonly outcome: 'resolved'; readonly episode: number }
+  | { readonly outcome: 'stale' }
+  | { readonly outcome: 'not_firing' };
 
 function isConditionFailure(error: unknown): boolean {
   return (
@@ -180,15 +196,24 @@ export class AlertStore {
     return item ? (strip(item) as unknown as AlertRecord) : undefined;
   }
 
+  /** Every alert that fired at least once (episode 0 only records an OK that came before any ALARM). */
   async listAlerts(): Promise<AlertRecord[]> {
-    return (await this.#query(ITEM_TYPES.alert)).map((item) => strip(item) as unknown as AlertRecord);
+    return (await this.#query(ITEM_TYPES.alert))
+      .map((item) => strip(item) as unknown as AlertRecord)
+      .filter((alert) => alert.episode > 0);
   }
 
   /**
    * A firing alert: creates it (episode 1), reopens a resolved one (episode + 1) or leaves a
    * firing / acked one as it is. `isNew` is true for exactly one of any number of concurrent calls.
+   *
+   * With a state time (`alert.stateAt`), the event is ordered against the state already applied
+   * (domain/routing/order.ts): a stale one changes nothing but the timeline (`stale: true`); an
+   * applied one moves the alert's applied time forward. Every ordered write is conditional on the
+   * timeline version it read, so two events of one alert never both apply from the same state.
    */
-  async upsertFiring(alert: Alert, groupKey = ''): Promise<{ episode: number; isNew: boolean }> {
+  async upsertFiring(alert: Alert, groupKey = ''): Promise<{ episode: number; isNew: boolean; stale?: boolean }> {
+    const stamp = stampOf(alert);
     for (let attempt = 0; attempt < MAX_TRANSITION_ATTEMPTS; attempt++) {
       const current = await this.getAlert(alert.fingerprint);
       const fields = {
@@ -209,19 +234,41 @@ export class AlertStore {
           fingerprint: alert.fingerprint,
           episode: 1,
           ...fields,
+          ...(stamp === undefined
+            ? {}
+            : {
+                stateAt: stamp.at,
+                stateSeq: stamp.seq,
+                timeline: appendTimeline(undefined, alert, 'applied', 1),
+                timelineSeq: 1,
+              }),
         });
         if (created) return { episode: 1, isNew: true };
         continue;
       }
-      if (current.status !== 'resolved') return { episode: current.episode, isNew: false };
+      // a redelivery (or a retry after a crash) of an event already recorded: as it was then
+      const seen = current.timeline?.find((entry) => entry.eventId === alert.eventId);
+      if (seen) return { episode: current.episode, isNew: false, ...(seen.outcome === 'stale' ? { stale: true } : {}) };
+      if (isStale({ status: 'firing', stamp }, current)) {
+        if (await this.#record(current, alert, 'stale')) return { episode: current.episode, isNew: false, stale: true };
+        continue;
+      }
+      if (current.status !== 'resolved') {
+        // still firing: nothing changes but the applied time, so an older OK delivered later is
+        // stale; an event of the same instant changes nothing at all (no write, no contention)
+        if (!this.#isNewer(stamp, current) || (await this.#record(current, alert, 'applied')))
+          return { episode: current.episode, isNew: false };
+        continue;
+      }
       const episode = current.episode + 1;
+      const ordered = stamp === undefined ? undefined : this.#ordered(current, alert, 'applied', episode);
       const reopened = await this.#update(
         ITEM_TYPES.alert,
         alert.fingerprint,
         'SET #status = :firing, episode = :next, severity = :severity, labels = :labels, alertName = :name, ' +
           'annotations = :annotations, startsAt = :startsAt, #source = :source, groupKey = :groupKey, ' +
-          'updatedAt = :now REMOVE ackedBy, ackedAt, resolvedAt, expiresAt',
-        '#status = :resolved AND episode = :episode',
+          `updatedAt = :now${ordered ? `, ${ordered.set}` : ''} REMOVE ackedBy, ackedAt, resolvedAt, expiresAt`,
+        `#status = :resolved AND episode = :episode${ordered ? ` AND ${ordered.condition}` : ''}`,
         {
           ':firing': 'firing',
           ':resolved': 'resolved',
@@ -235,6 +282,7 @@ export class AlertStore {
           ':source': alert.source,
           ':groupKey': groupKey,
           ':now': fields.updatedAt,
+          ...ordered?.values,
         },
         { '#status': 'status', '#source': 'source' },
       );
@@ -243,7 +291,7 @@ export class AlertStore {
     throw new Error(`alert ${alert.fingerprint}: upsertFiring lost ${MAX_TRANSITION_ATTEMPTS} races in a row`);
   }
 
-  /** firing|acked -> resolved; true for exactly one caller. */
+  /** firing|acked -> resolved; true for exactly one caller. Unordered: the router uses applyResolved. */
   resolve(fingerprint: string): Promise<boolean> {
     return this.#update(
       ITEM_TYPES.alert,
@@ -258,6 +306,125 @@ export class AlertStore {
         ':ttl': this.#epoch(HISTORY_TTL_SECONDS),
       },
       { '#status': 'status' },
+    );
+  }
+
+  /**
+   * A resolved event, ordered like upsertFiring: 'resolved' (with the episode it ended) for the
+   * caller that moved a firing or acked alert to resolved, and again for a redelivery of that
+   * event; 'stale' when the event is older than the applied state; 'not_firing' when there was
+   * nothing to resolve. An OK that arrives before any ALARM is kept
+   * (episode 0, resolved) so the older ALARM, when it arrives, is known to be stale.
+   */
+  async applyResolved(alert: Alert): Promise<ResolveResult> {
+    const stamp = stampOf(alert);
+    if (stamp === undefined) {
+      if (!(await this.resolve(alert.fingerprint))) return { outcome: 'not_firing' };
+      return { outcome: 'resolved', episode: (await this.getAlert(alert.fingerprint))?.episode ?? 0 };
+    }
+    for (let attempt = 0; attempt < MAX_TRANSITION_ATTEMPTS; attempt++) {
+      const current = await this.getAlert(alert.fingerprint);
+      if (!current) {
+        const now = this.#iso();
+        const created = await this.#putNew({
+          pk: ITEM_TYPES.alert,
+          sk: alert.fingerprint,
+          fingerprint: alert.fingerprint,
+          episode: 0,
+          status: 'resolved',
+          severity: alert.severity,
+          labels: alert.labels,
+          alertName: alert.alertName,
+          annotations: alert.annotations,
+          startsAt: alert.startsAt,
+          source: alert.source,
+          groupKey: '',
+          updatedAt: now,
+          resolvedAt: now,
+          stateAt: stamp.at,
+          stateSeq: stamp.seq,
+          timeline: appendTimeline(undefined, alert, 'applied', 0),
+          timelineSeq: 1,
+          expiresAt: this.#epoch(HISTORY_TTL_SECONDS),
+        });
+        if (created) return { outcome: 'not_firing' };
+        continue;
+      }
+      const seen = current.timeline?.find((entry) => entry.eventId === alert.eventId);
+      if (seen) {
+        if (seen.outcome === 'stale') return { outcome: 'stale' };
+        return seen.episode ? { outcome: 'resolved', episode: seen.episode } : { outcome: 'not_firing' };
+      }
+      if (isStale({ status: 'resolved', stamp }, current)) {
+        if (await this.#record(current, alert, 'stale')) return { outcome: 'stale' };
+        continue;
+      }
+      if (current.status === 'resolved') {
+        if (!this.#isNewer(stamp, current) || (await this.#record(current, alert, 'applied')))
+          return { outcome: 'not_firing' };
+        continue;
+      }
+      const ordered = this.#ordered(current, alert, 'applied');
+      const resolved = await this.#update(
+        ITEM_TYPES.alert,
+        alert.fingerprint,
+        `SET #status = :resolved, resolvedAt = :now, updatedAt = :now, expiresAt = :ttl, ${ordered.set}`,
+        `#status IN (:firing, :acked) AND ${ordered.condition}`,
+        {
+          ':resolved': 'resolved',
+          ':firing': 'firing',
+          ':acked': 'acked',
+          ':now': this.#iso(),
+          ':ttl': this.#epoch(HISTORY_TTL_SECONDS),
+          ...ordered.values,
+        },
+        { '#status': 'status' },
+      );
+      if (resolved) return { outcome: 'resolved', episode: current.episode };
+    }
+    throw new Error(`alert ${alert.fingerprint}: applyResolved lost ${MAX_TRANSITION_ATTEMPTS} races in a row`);
+  }
+
+  /**
+   * The SET clause, condition and values that append `alert` to the record's timeline (and, when
+   * applied, move its applied state time forward), conditional on the timeline version read.
+   */
+  #ordered(
+    current: AlertRecord,
+    alert: Alert,
+    outcome: TimelineEntry['outcome'],
+    episode = current.episode,
+  ): { set: string; condition: string; values: Item } {
+    const seen = current.timelineSeq;
+    const next = outcome === 'applied' ? newest(appliedStamp(current), stampOf(alert)) : undefined;
+    return {
+      set: `timeline = :timeline, timelineSeq = :timelineNext${next ? ', stateAt = :stateAt, stateSeq = :stateSeq' : ''}`,
+      condition: seen === undefined ? 'attribute_not_exists(timelineSeq)' : 'timelineSeq = :timelineSeen',
+      values: {
+        ':timeline': appendTimeline(current.timeline, alert, outcome, episode),
+        ':timelineNext': (seen ?? 0) + 1,
+        ...(seen === undefined ? {} : { ':timelineSeen': seen }),
+        ...(next ? { ':stateAt': next.at, ':stateSeq': next.seq } : {}),
+      },
+    };
+  }
+
+  /** True when the event's stamp is strictly newer than the record's applied one (or it has none). */
+  #isNewer(stamp: StateStamp | undefined, current: AlertRecord): boolean {
+    if (stamp === undefined) return false;
+    const applied = appliedStamp(current);
+    return applied === undefined || compareStamps(stamp, applied) > 0;
+  }
+
+  /** Writes only the timeline entry (and the applied time) of an event; false when another writer won. */
+  #record(current: AlertRecord, alert: Alert, outcome: TimelineEntry['outcome'], episode?: number): Promise<boolean> {
+    const ordered = this.#ordered(current, alert, outcome, episode);
+    return this.#update(
+      ITEM_TYPES.alert,
+      alert.fingerprint,
+      `SET ${ordered.set}`,
+      `attribute_exists(pk) AND ${ordered.condition}`,
+      ordered.values,
     );
   }
 
@@ -291,13 +458,16 @@ export class AlertStore {
       ITEM_TYPES.alert,
       fingerprint,
       'SET startClaimEpisode = :episode, startOwner = :owner, startLeaseUntil = :until',
-      'episode = :episode AND (attribute_not_exists(startedEpisode) OR startedEpisode < :episode) AND ' +
+      // a newer OK may have resolved the episode meanwhile: then nothing is started
+      'episode = :episode AND #status <> :resolved AND ' +
+        '(attribute_not_exists(startedEpisode) OR startedEpisode < :episode) AND ' +
         '(attribute_not_exists(startClaimEpisode) OR startClaimEpisode < :episode OR startLeaseUntil <= :now)',
-      { ':episode': episode, ':owner': owner, ':until': now + leaseMs, ':now': now },
+      { ':episode': episode, ':owner': owner, ':until': now + leaseMs, ':now': now, ':resolved': 'resolved' },
+      { '#status': 'status' },
     );
     if (claimed) return 'claimed';
     const current = await this.getAlert(fingerprint);
-    if (!current || current.episode !== episode) return 'superseded';
+    if (!current || current.episode !== episode || current.status === 'resolved') return 'superseded';
     if ((current.startedEpisode ?? 0) >= episode) return 'started';
     return 'held';
   }

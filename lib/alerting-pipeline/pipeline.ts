@@ -2,10 +2,13 @@ import type * as events from 'aws-cdk-lib/aws-events';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { ResolvedConfig } from '../../domain/config/index';
+import { alarmNamesOf } from '../../domain/routing/alarm-trust';
 import { routerConfigOf } from '../../domain/routing/routing';
+import { compileAlerting } from '../../domain/rules/alarms';
 import { parseDuration } from '../../layers/instrumentation/units';
 import { AckApi } from './ack-api';
 import { NotificationChannels } from './channels';
@@ -46,6 +49,17 @@ export interface AlertPipelineProps {
    * @default - `${service}-${environment}-`, the prefix of the kit's alarms
    */
   readonly alarmNamePrefix?: string;
+  /**
+   * Names of the alarms this stack creates: the only alarms whose description metadata the
+   * router believes (any other alarm reaching it is a foreign alert).
+   * @default - the alarms `compileAlerting(config)` compiles (what AlertAlarms deploys)
+   */
+  readonly trustedAlarmNames?: readonly string[];
+  /**
+   * The HMAC key of signed alarm metadata, to trust alarms created outside this stack.
+   * @default - none
+   */
+  readonly alarmSigningSecret?: secretsmanager.ISecret;
   /**
    * PagerDuty Events API base URL (tests point it at a loopback).
    * @default - https://events.pagerduty.com
@@ -128,7 +142,8 @@ export class AlertPipeline extends Construct {
       ...common,
     });
     this.router = new AlertRouter(this, 'Router', {
-      config: routerConfigOf(alerting),
+      config: routerConfigOf(alerting, props.trustedAlarmNames ?? alarmNamesOf(compileAlerting(config))),
+      alarmSigningSecret: props.alarmSigningSecret,
       table,
       stateMachine: this.escalation.stateMachine,
       topics,

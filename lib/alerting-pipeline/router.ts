@@ -7,6 +7,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -27,8 +28,18 @@ export const ROUTER_TIMEOUT = Duration.seconds(60);
 export const ROUTER_RETRY_ATTEMPTS = 2;
 
 export interface AlertRouterProps extends KitFunctionBaseSettings {
-  /** The routing configuration bundled into the function (`routerConfigOf(config.alerting)`). */
+  /**
+   * The routing configuration bundled into the function (`routerConfigOf(config.alerting, names)`).
+   * Its `trustedAlarms`, the names of the alarms this stack creates, are the only alarms whose
+   * description metadata (rule, severity, labels, runbook) the router believes.
+   */
   readonly config: RouterConfig;
+  /**
+   * The HMAC key (a secret: the value itself, or JSON `{"key": ...}`) of signed alarm metadata,
+   * for alarms created outside this stack that should be trusted (`signAlarmMetadata`).
+   * @default - none: only the alarms named in `config.trustedAlarms` are trusted
+   */
+  readonly alarmSigningSecret?: secretsmanager.ISecret;
   /** The alert state table (AlertStateTable). */
   readonly table: dynamodb.ITable;
   /** The escalation state machine (Escalation). */
@@ -101,6 +112,7 @@ export class AlertRouter extends Construct {
         [KIT_ENV.escalationStateMachineArn]: props.stateMachine.stateMachineArn,
         [KIT_ENV.channelTopics]: channelTopicsJson(this, props.topics),
         [KIT_ENV.routerDlqUrl]: this.deadLetterQueue.queueUrl,
+        ...(props.alarmSigningSecret ? { [KIT_ENV.alarmSigningSecretArn]: props.alarmSigningSecret.secretArn } : {}),
         [INSTRUMENTATION_ENV.namespace]: props.namespace,
         [INSTRUMENTATION_ENV.service]: props.service,
         [INSTRUMENTATION_ENV.environment]: props.environment,
@@ -136,6 +148,7 @@ export class AlertRouter extends Construct {
         "StopExecution of the escalation state machine's executions: their names (fingerprint-episode) are not known at deploy time",
     });
     allowKeyUse(kit.role, props.encryptionKey);
+    props.alarmSigningSecret?.grantRead(kit.role);
 
     // EventBridge writes undeliverable events to the KMS-encrypted DLQ: it needs the key
     props.encryptionKey.grant(new iam.ServicePrincipal('events.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey');

@@ -7,7 +7,9 @@ import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { SNSClient } from '@aws-sdk/client-sns';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ALARM_SOURCE } from '../../domain/contracts/events';
+import { alarmNamesOf } from '../../domain/routing/alarm-trust';
 import { routerConfigOf } from '../../domain/routing/routing';
+import { compileAlerting } from '../../domain/rules/alarms';
 import { createHandler as createRouter } from '../../lambdas/router/index';
 import type { AlertStore } from '../../lambdas/shared/alert-store';
 import type { Metrics } from '../../layers/instrumentation/metrics';
@@ -56,7 +58,8 @@ export interface Routing {
 
 export function startRouter(ctx: StageContext, deps: RouterDeps): Routing {
   const { config, environment, clock } = ctx.setup;
-  const router = createRouter(routerConfigOf(config.alerting), {
+  // the sandbox's alarm loop runs the alarms compileAlerting compiles, as the stack deploys them: trusted
+  const router = createRouter(routerConfigOf(config.alerting, alarmNamesOf(compileAlerting(config))), {
     dynamodb: deps.table.client,
     sfn: deps.sfn,
     sns: deps.sns,

@@ -2,6 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { resolveConfig } from '../../domain/config';
@@ -13,7 +14,7 @@ import config from '../../observability.config';
 
 const routerConfig = routerConfigOf(resolveConfig(config, 'prod').alerting);
 
-function routerStack(overrides: { channels?: string[]; prefix?: string } = {}) {
+function routerStack(overrides: { channels?: string[]; prefix?: string; signingSecret?: boolean } = {}) {
   const app = new App({ builtinCloudFormationValidation: false });
   const stack = new Stack(app, 'S', { env: { account: '123456789012', region: 'eu-west-1' } });
   const key = new kms.Key(stack, 'Key', { enableKeyRotation: true });
@@ -40,6 +41,9 @@ function routerStack(overrides: { channels?: string[]; prefix?: string } = {}) {
     service: 'maif',
     environment: 'prod',
     alarmNamePrefix: overrides.prefix,
+    ...(overrides.signingSecret
+      ? { alarmSigningSecret: new secretsmanager.Secret(stack, 'AlarmSigning', { encryptionKey: key }) }
+      : {}),
   });
   return { stack, router, template: Template.fromStack(stack) };
 }
@@ -108,6 +112,31 @@ describe('AlertStateTable and AlertRouter', () => {
         }),
       },
     });
+  });
+
+  it('reads the alarm signing key from its secret when one is given, and has no access otherwise', () => {
+    const signed = routerStack({ signingSecret: true });
+
+    signed.template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          MAIF_ALARM_SIGNING_SECRET_ARN: { Ref: Match.stringLikeRegexp('^AlarmSigning') },
+        }),
+      },
+    });
+    signed.template.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Action: Match.arrayWith(['secretsmanager:GetSecretValue']),
+            Resource: { Ref: Match.stringLikeRegexp('^AlarmSigning') },
+          }),
+        ]),
+      },
+    });
+    expect(JSON.stringify(built.template.toJSON())).not.toContain('MAIF_ALARM_SIGNING_SECRET_ARN');
+    // the secret itself is the test's (its rotation is its owner's business): the router adds no finding
+    expect(nagFindings(signed.stack).filter((f) => !f.resource.startsWith('S/AlarmSigning/'))).toEqual([]);
   });
 
   it('stays clean under cdk-nag', () => {

@@ -1,7 +1,11 @@
 import fc from 'fast-check';
 import { encodeAlarmDescription } from '../../domain/contracts/alarm-spec';
-import { fingerprintOf } from '../../domain/contracts/events';
+import { alarmFingerprint, fingerprintOf } from '../../domain/contracts/events';
 import { IntakeError, parseEvent } from '../../domain/routing/intake';
+
+const ARN = 'arn:aws:cloudwatch:eu-west-3:123456789012:alarm:maif-prod-system_down';
+/** The router's trust: this alarm is one the stack created. */
+const TRUST = { trustedAlarms: new Set(['maif-prod-system_down']), foreignSeverity: 'warning' } as const;
 
 function alarmEvent(state: string, labels: Record<string, string> = { team: 'platform' }) {
   return {
@@ -9,6 +13,9 @@ function alarmEvent(state: string, labels: Record<string, string> = { team: 'pla
     source: 'aws.cloudwatch',
     'detail-type': 'CloudWatch Alarm State Change',
     time: '2026-11-24T10:00:00Z',
+    account: '123456789012',
+    region: 'eu-west-3',
+    resources: [ARN],
     detail: {
       alarmName: 'maif-prod-system_down',
       state: { value: state, reason: 'Threshold Crossed', timestamp: '2026-11-24T10:00:05.000+0000' },
@@ -28,12 +35,13 @@ function alarmEvent(state: string, labels: Record<string, string> = { team: 'pla
 
 describe('alarm intake', () => {
   it('turns an ALARM state change into a firing alert with the decoded rule, severity, labels and runbook', () => {
-    const intake = parseEvent(alarmEvent('ALARM'));
+    const intake = parseEvent(alarmEvent('ALARM'), TRUST);
 
     expect(intake).toEqual({
       kind: 'alert',
       alert: {
-        fingerprint: fingerprintOf('system_down', { service: 'maif', environment: 'prod', team: 'platform' }),
+        // the identity is the alarm's ARN, never the description's rule and labels
+        fingerprint: alarmFingerprint(ARN),
         alertName: 'system_down',
         status: 'firing',
         severity: 'critical',
@@ -44,6 +52,7 @@ describe('alarm intake', () => {
           runbook: 'https://runbooks.example.com/down',
         },
         startsAt: '2026-11-24T10:00:05.000Z',
+        stateAt: '2026-11-24T10:00:05.000Z',
         source: 'cloudwatch',
         eventId: 'evt-1',
       },
@@ -51,21 +60,31 @@ describe('alarm intake', () => {
   });
 
   it('turns OK into resolved and ignores INSUFFICIENT_DATA and SLO component alarms', () => {
-    expect(parseEvent(alarmEvent('OK'))).toMatchObject({ kind: 'alert', alert: { status: 'resolved' } });
-    expect(parseEvent(alarmEvent('INSUFFICIENT_DATA'))).toEqual({ kind: 'ignored', reason: 'insufficient_data' });
-    expect(parseEvent(alarmEvent('ALARM', { role: 'component' }))).toEqual({
+    expect(parseEvent(alarmEvent('OK'), TRUST)).toMatchObject({ kind: 'alert', alert: { status: 'resolved' } });
+    expect(parseEvent(alarmEvent('INSUFFICIENT_DATA'), TRUST)).toEqual({
+      kind: 'ignored',
+      reason: 'insufficient_data',
+    });
+    expect(parseEvent(alarmEvent('ALARM', { role: 'component' }), TRUST)).toEqual({
       kind: 'ignored',
       reason: 'slo_component',
     });
   });
 
-  it('rejects an alarm without the kit metadata, naming the field', () => {
+  it('makes an alarm without the kit metadata a foreign alert named after the alarm', () => {
     const event = alarmEvent('ALARM');
     event.detail.configuration.description = 'hand-made alarm';
 
-    expect(() => parseEvent(event)).toThrow(
-      /alarm 'maif-prod-system_down': detail\.configuration\.description carries no kit metadata/,
-    );
+    expect(parseEvent(event, TRUST)).toMatchObject({
+      kind: 'alert',
+      alert: {
+        fingerprint: alarmFingerprint(ARN),
+        alertName: 'maif-prod-system_down',
+        severity: 'warning',
+        labels: { alarm_name: 'maif-prod-system_down', account: '123456789012', region: 'eu-west-3', foreign: 'true' },
+        annotations: { summary: 'hand-made alarm' },
+      },
+    });
   });
 });
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { routeCommand, routeDryRun, scheduleOf } from '../../cli/route';
 import { resolveConfig } from '../../domain/config';
 import { encodeAlarmDescription } from '../../domain/contracts/alarm-spec';
+import { compileAlerting } from '../../domain/rules/alarms';
 import example from '../../observability.config';
 
 const alerting = resolveConfig(example, 'prod').alerting;
@@ -65,8 +66,10 @@ describe('maif-obs route', () => {
       },
     };
 
-    const report = routeDryRun(event, Date.parse('2026-11-24T10:00:00Z'), alerting);
+    // the stack's own alarm: the dry run trusts its metadata, as the deployed router does
+    const report = routeDryRun(event, Date.parse('2026-11-24T10:00:00Z'), alerting, ['maif-prod-high_latency']);
 
+    expect(report.alert.alertName).toBe('high_latency');
     expect(report.matchedRules.map((r) => r.index)).toEqual([1]);
     expect(report.schedule.map((s) => [s.afterSeconds, s.channels])).toEqual([
       [30, ['slack']],
@@ -74,6 +77,50 @@ describe('maif-obs route', () => {
       [7230, ['email', 'slack']],
       [10830, ['email', 'slack']],
     ]);
+  });
+
+  it('trusts, on the command line, the metadata of an alarm the configuration compiles, and only that', async () => {
+    const spec = compileAlerting(resolveConfig(example, 'prod')).specs.find((s) => s.severity === 'critical');
+    const event = (alarmName: string) => ({
+      source: 'aws.cloudwatch',
+      'detail-type': 'CloudWatch Alarm State Change',
+      detail: {
+        alarmName,
+        state: { value: 'ALARM', timestamp: '2026-11-24T22:00:00Z' },
+        configuration: { description: spec?.description },
+      },
+    });
+
+    const own = run([alertFile(event(spec?.alarmName ?? '')), '--at', '2026-11-24T22:00:00Z', '--env', 'prod']);
+    const copy = run([alertFile(event('copied-alarm')), '--at', '2026-11-24T22:00:00Z', '--env', 'prod']);
+
+    expect(await own.code).toBe(0);
+    expect(own.out[0]).toMatch(new RegExp(`^alert ${spec?.ruleName} \\(critical, firing\\)`));
+    expect(await copy.code).toBe(0);
+    expect(copy.out[0]).toMatch(/^alert copied-alarm \(warning, firing\)/);
+  });
+
+  it('reads an alarm the stack did not create as a foreign alert, whatever its description says', () => {
+    const event = {
+      source: 'aws.cloudwatch',
+      'detail-type': 'CloudWatch Alarm State Change',
+      resources: ['arn:aws:cloudwatch:eu-west-3:210987654321:alarm:maif-prod-system_down-copy'],
+      detail: {
+        alarmName: 'maif-prod-system_down-copy',
+        state: { value: 'ALARM', timestamp: '2026-11-24T10:00:00Z' },
+        configuration: {
+          description: encodeAlarmDescription('call me', { rule: 'system_down', severity: 'critical', labels: {} }),
+        },
+      },
+    };
+
+    const report = routeDryRun(event, Date.parse('2026-11-24T10:00:00Z'), alerting, ['maif-prod-system_down']);
+
+    expect(report.alert).toMatchObject({
+      alertName: 'maif-prod-system_down-copy',
+      severity: 'warning',
+      labels: { foreign: 'true', account: '210987654321', region: 'eu-west-3' },
+    });
   });
 
   it('says nobody is notified when no rule routes the alert', () => {
