@@ -8,6 +8,7 @@ import type { Construct, IConstruct } from 'constructs';
 import { INSTRUMENTATION_ENV } from '../layers/instrumentation/environment';
 import { EXPORTER_TYPES, type ExporterConfig } from '../layers/instrumentation/tracer/exporters';
 import type { LogLevel } from '../layers/instrumentation/types';
+import { isDuration, parseDuration } from '../layers/instrumentation/units';
 
 /** Bytes allowed for `MAIF_TRACE_EXPORTERS`: a quarter of Lambda's 4 KB for all of a function's environment. */
 export const MAX_TRACE_EXPORTERS_ENV_BYTES = 1024;
@@ -64,6 +65,13 @@ export interface InstrumentFunctionOptions {
    * @default - none: spans go to X-Ray only
    */
   readonly exporters?: readonly ExporterConfig[];
+  /**
+   * How often `instrument()` samples memory_usage and disk_usage of /tmp in the function
+   * (`MAIF_SYSTEM_SAMPLING`, e.g. `'60s'`; at least 1s). The stack sets it to
+   * `metrics.collectionInterval` when the configuration's `metrics.system.lambda` is on.
+   * @default - not set: no sampling unless the handler passes `instrument({ system })`
+   */
+  readonly systemSampling?: string;
   /**
    * @default RetentionDays.ONE_MONTH
    */
@@ -182,6 +190,12 @@ function validate(options: InstrumentFunctionOptions): Validated {
   const sampling = options.sampling ?? DEFAULT_TRACE_SAMPLING;
   for (const [priority, rate] of Object.entries(sampling)) checkRate(`sampling.${priority}`, rate);
   if (options.debugSampleRate !== undefined) checkRate('debugSampleRate', options.debugSampleRate);
+  const every = options.systemSampling;
+  if (every !== undefined && !Token.isUnresolved(every) && !(isDuration(every) && parseDuration(every) >= 1000)) {
+    throw new Error(
+      `instrumentFunction systemSampling: '${String(every)}' is not a sampling interval (use 1s or more: 30s, 1m)`,
+    );
+  }
   const exporters = traceExporters(options.exporters);
   return { sampling, exportersJson: exporters.length > 0 ? traceExportersJson(exporters) : undefined };
 }
@@ -285,6 +299,7 @@ export function instrumentFunction(fn: lambda.Function, options: InstrumentFunct
   };
   if (options.debugSampleRate !== undefined) env[INSTRUMENTATION_ENV.debugSampleRate] = String(options.debugSampleRate);
   if (exportersJson !== undefined) env[INSTRUMENTATION_ENV.traceExporters] = exportersJson;
+  if (options.systemSampling !== undefined) env[INSTRUMENTATION_ENV.systemSampling] = options.systemSampling;
   for (const [name, value] of Object.entries(env)) fn.addEnvironment(name, value);
 
   cfn.tracingConfig = { mode: lambda.Tracing.ACTIVE };

@@ -7,6 +7,7 @@ import { METRIC_CATALOG } from '../../layers/instrumentation/catalog';
 import type { ResolvedConfig } from '../config';
 import type { AlarmSpec } from '../contracts/alarm-spec';
 import type { AlarmSource } from '../rules/alarms';
+import { unemittedRuleMetrics } from '../rules/emitters';
 import { type EmittedMetric, TIME_UNITS, UNBOUNDED_LABEL_RE } from './emitted';
 import type { Finding } from './findings';
 import { alarmSubjects } from './signals';
@@ -116,6 +117,20 @@ export function checkCauses(specs: readonly AlarmSpec[], pathOf: (ruleName: stri
     });
   }
   return findings;
+}
+
+/** Alert rules over metrics nothing in this deployment emits (the same check synth warns with). */
+export function checkUnemittedMetrics(
+  config: ResolvedConfig,
+  alerting: { readonly specs: readonly AlarmSpec[]; readonly sources: ReadonlyMap<string, AlarmSource> },
+): Finding[] {
+  return unemittedRuleMetrics(config, alerting).map((u) => ({
+    id: 'alert-on-unemitted-metric',
+    severity: 'warning',
+    subject: u.subject,
+    message: u.message,
+    fix: u.fix,
+  }));
 }
 
 /** Where each compiled alarm comes from in the configuration, as a finding's subject. */

@@ -10,7 +10,15 @@ import type { AlarmSpec } from '../contracts/alarm-spec';
 import { type CompiledDashboard, compileDashboards } from '../dashboards/model';
 import { compileAlerting } from '../rules/alarms';
 import type { CompositeAlarmSpec } from '../rules/slo';
-import { alarmPaths, checkCauses, checkLabels, checkRunbooks, checkSlos, checkTimings } from './checks';
+import {
+  alarmPaths,
+  checkCauses,
+  checkLabels,
+  checkRunbooks,
+  checkSlos,
+  checkTimings,
+  checkUnemittedMetrics,
+} from './checks';
 import { type CostEstimate, estimateCost } from './cost';
 import { DEFAULT_ASSUMED_LABEL_VALUES, emittedMetrics } from './emitted';
 import { checkEscalation } from './escalation';
@@ -63,6 +71,7 @@ export function runDoctor(config: ResolvedConfig, options: DoctorOptions = {}): 
   findings.push(...checkRunbooks(config));
   findings.push(...checkSlos(config));
   findings.push(...checkCauses(specs, pathOf));
+  if (alerting !== undefined) findings.push(...checkUnemittedMetrics(config, alerting));
   const escalation = compiled('routing rules', 'alerting.routing', findings, () =>
     checkEscalation(config, [...specs, ...composites], pathOf),
   );

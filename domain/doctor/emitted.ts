@@ -16,6 +16,7 @@ import {
   type CatalogMetricName,
   METRIC_CATALOG,
   type MetricKind,
+  SAMPLED_SYSTEM_METRICS,
   TCP_STATES,
 } from '../../layers/instrumentation/catalog';
 import { FIELD_METRICS, type SystemMetricField } from '../../layers/instrumentation/system-monitor';
@@ -52,6 +53,16 @@ export interface LabelValues {
 export interface EmittedOptions {
   /** Values assumed for a label whose range the kit does not know. @default 5 */
   readonly assumedLabelValues?: number;
+  /**
+   * Which metrics count:
+   * - `settings`: every metric the settings turn on, system metrics included, whoever emits
+   *   them (a SystemMonitor on a host, say): the inventory the cost estimate prices;
+   * - `deployment`: what the stack's own functions emit: the request metrics instrument() records
+   *   whatever the settings say, and of the system metrics only those the functions sample when
+   *   `metrics.system.lambda` is on. The alert rule check (domain/rules/emitters.ts) reads this.
+   * @default 'settings'
+   */
+  readonly scope?: 'settings' | 'deployment';
 }
 
 export const DEFAULT_ASSUMED_LABEL_VALUES = 5;
@@ -89,6 +100,13 @@ const KNOWN_LABEL_VALUES: Readonly<Record<string, number | ((config: Config) => 
   'performance_baseline_seconds.metric': (c) => Object.keys(c.alerting.baselines).length,
 };
 
+/** What instrument() records on every invocation whatever the metric settings say (requestMetrics is on by default). */
+const MIDDLEWARE_METRICS: readonly CatalogMetricName[] = [
+  'http_requests_total',
+  'http_request_errors_total',
+  'http_request_duration_seconds',
+];
+
 /** Catalog metrics emitted whatever the metric settings say: by the middleware, the kit's own Lambdas. */
 const ALWAYS_EMITTED: readonly { readonly name: CatalogMetricName; readonly subject: string }[] = [
   { name: 'cold_starts_total', subject: 'instrument() middleware' },
@@ -121,8 +139,13 @@ function catalogDraft(name: CatalogMetricName, subject: string, source: MetricSo
   return { name, kind: entry.kind, unit: entry.unit, labels: entry.labels, source, subject };
 }
 
-function systemDrafts(config: Config): Draft[] {
-  const flags = config.metrics.system as Readonly<Record<string, Readonly<Record<string, boolean>>>>;
+function systemDrafts(config: Config, scope: 'settings' | 'deployment'): Draft[] {
+  if (scope === 'deployment') {
+    return config.metrics.system.lambda
+      ? SAMPLED_SYSTEM_METRICS.map((name) => catalogDraft(name, 'metrics.system.lambda'))
+      : [];
+  }
+  const flags = config.metrics.system as unknown as Readonly<Record<string, Readonly<Record<string, boolean>>>>;
   const out: Draft[] = [];
   for (const [field, names] of Object.entries(FIELD_METRICS) as [SystemMetricField, readonly CatalogMetricName[]][]) {
     const [group, setting] = field.split('.') as [string, string];
@@ -168,6 +191,7 @@ function labelValuesOf(draft: Draft, config: Config, assumed: number): LabelValu
 /** Every metric the configuration makes the kit emit, once each (the first setting that turns it on names it). */
 export function emittedMetrics(config: Config, options: EmittedOptions = {}): EmittedMetric[] {
   const assumed = options.assumedLabelValues ?? DEFAULT_ASSUMED_LABEL_VALUES;
+  const scope = options.scope ?? 'settings';
   const cap = config.metrics.cardinality.maxSeriesPerMetric;
   const drafts: Draft[] = [
     ...fromSettings(
@@ -175,7 +199,8 @@ export function emittedMetrics(config: Config, options: EmittedOptions = {}): Em
       APPLICATION_METRIC_SETTINGS,
       config.metrics.application as Readonly<Record<string, Readonly<Record<string, boolean>>>>,
     ),
-    ...systemDrafts(config),
+    ...(scope === 'deployment' ? MIDDLEWARE_METRICS.map((name) => catalogDraft(name, 'instrument() middleware')) : []),
+    ...systemDrafts(config, scope),
     ...fromSettings(
       'metrics.business',
       BUSINESS_METRIC_SETTINGS,

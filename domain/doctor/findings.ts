@@ -19,6 +19,8 @@ export const FINDING_IDS = [
   'no-slo',
   /** A critical (paging) alert on a cause (cpu, memory, disk) rather than a symptom. */
   'alert-on-cause',
+  /** An alert rule reads a metric nothing in the deployment emits: its alarm can never fire. */
+  'alert-on-unemitted-metric',
   /** A critical alert that no routing rule escalates. */
   'critical-without-escalation',
   /** Part of the configuration does not compile (synth would fail); the checks that need it are skipped. */

@@ -188,3 +188,10 @@ export const METRIC_CATALOG = {
 } as const satisfies Record<string, CatalogEntry>;
 
 export type CatalogMetricName = keyof typeof METRIC_CATALOG;
+
+/**
+ * The system metrics `instrument({ system: true })` samples in a Lambda function: memory_usage
+ * (the process's share of the function's memory) and disk_usage of /tmp. The alert rule check
+ * (domain/rules/emitters.ts) counts them as emitted when `metrics.system.lambda` is on.
+ */
+export const SAMPLED_SYSTEM_METRICS = ['memory_usage', 'disk_usage'] as const satisfies readonly CatalogMetricName[];

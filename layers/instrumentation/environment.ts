@@ -12,6 +12,12 @@ export const INSTRUMENTATION_ENV = {
   traceSampling: 'MAIF_TRACE_SAMPLING',
   /** JSON `[{"type":"zipkin","endpoint":"http://zipkin:9411/api/v2/spans"}]`: the enabled exporters beside X-Ray; unset when none. */
   traceExporters: 'MAIF_TRACE_EXPORTERS',
+  /**
+   * `60s`: `instrument()` samples memory_usage and disk_usage at most this often, as if given
+   * `system: { interval }` (set when `metrics.system.lambda` is on); unset: no sampling unless
+   * `instrument({ system })` asks for it. An explicit `system` option wins.
+   */
+  systemSampling: 'MAIF_SYSTEM_SAMPLING',
 } as const;
 
 export type InstrumentationEnvName = (typeof INSTRUMENTATION_ENV)[keyof typeof INSTRUMENTATION_ENV];

@@ -8,7 +8,9 @@
  *
  * `@middy/core` stays optional: the structural types below are all this module needs.
  */
+import { INSTRUMENTATION_ENV } from './environment';
 import { catalogCounter, catalogHistogram } from './private/catalog-instruments';
+import { type SystemSamplingOption, systemSamplerFor } from './private/system-sampler';
 import type { Counter, Histogram, LoggerApi, MetricsApi, Span, TracerApi } from './types';
 
 /** The part of a Lambda context the middleware reads. */
@@ -63,6 +65,14 @@ export interface InstrumentOptions {
    * @default true
    */
   readonly logErrors?: boolean;
+  /**
+   * Sample `memory_usage` (resident memory over the function's memory) and `disk_usage` of /tmp
+   * at the end of an invocation, at most once per interval per execution environment: `true`
+   * (every 60 s) or `{ interval: '30s' }`. Needs `metrics`. A malformed interval fails here.
+   * @default - on when MAIF_SYSTEM_SAMPLING is set (instrumentFunction sets it when the
+   * configuration's `metrics.system.lambda` is on), off otherwise
+   */
+  readonly system?: SystemSamplingOption;
   /** Called when telemetry itself fails; it never reaches the handler. @default - ignored */
   readonly onTelemetryError?: (error: unknown) => void;
 }
@@ -139,6 +149,12 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
   const logErrors = options.logErrors ?? true;
   const onTelemetryError = options.onTelemetryError ?? (() => {});
   const instruments = metrics && (options.requestMetrics ?? true) ? catalogInstruments(metrics) : undefined;
+  // Nothing of the sampler runs (no environment read beyond this one, no instrument, no system
+  // call) unless sampling is asked for.
+  const sampleSystem =
+    metrics && (options.system ?? process.env[INSTRUMENTATION_ENV.systemSampling])
+      ? systemSamplerFor(options.system, onTelemetryError)
+      : undefined;
 
   const guard = (fn: () => void): void => {
     try {
@@ -207,6 +223,8 @@ export function instrument(options: InstrumentOptions = {}): Instrumentation {
         state.span.restore?.();
       }
     });
+    // After the handler, before the flush: the readings leave with this invocation's metrics.
+    if (sampleSystem && metrics) guard(() => sampleSystem(metrics, onTelemetryError));
     let flushed: Promise<void> | undefined;
     guard(() => {
       const result = metrics?.flush();

@@ -13,6 +13,7 @@ import { catalogInstrument } from './private/catalog-instruments';
 import {
   type CpuTimes,
   type DiskTotals,
+  diskUsagePercent,
   memoryReadings,
   type NetTotals,
   type PageFaults,
@@ -43,10 +44,14 @@ type Group = keyof Settings;
 /** `cpu.utilization`, `network.connections`, ... */
 export type SystemMetricField = { [G in Group]: `${G}.${keyof Settings[G] & string}` }[Group];
 
-/** The guide's nested booleans; a group set to `false` turns all of its readings off. */
+/**
+ * The guide's nested booleans; a group set to `false` turns all of its readings off. `lambda` is
+ * the configuration's switch for the middleware's sampling in Lambda functions (`metrics.system`
+ * can be passed as it is); the monitor ignores it.
+ */
 export type SystemMetricsConfig = {
   readonly [G in Group]?: boolean | { readonly [K in keyof Settings[G]]?: boolean };
-};
+} & { readonly lambda?: boolean };
 
 export const DEFAULT_SYSTEM_INTERVAL_MS = 30_000;
 export const MIN_SYSTEM_INTERVAL_MS = 1_000;
@@ -98,6 +103,7 @@ function fieldsOf(config: SystemMetricsConfig | undefined): SystemMetricField[] 
   const enabled: SystemMetricField[] = [];
   const groups = Object.keys(SYSTEM_METRIC_SETTINGS) as Group[];
   for (const key of Object.keys(config ?? {})) {
+    if (key === 'lambda' && typeof config?.lambda === 'boolean') continue;
     if (!(groups as string[]).includes(key)) {
       throw new Error(`SystemMonitor: config.${key} is not a known group (use ${groups.join(', ')})`);
     }
@@ -463,14 +469,13 @@ const RECORDERS: Readonly<Record<SystemMetricField, (ctx: RecordContext) => Outc
   'disk.usage': (ctx) => {
     const reasons: string[] = [];
     for (const [mount, fs] of ctx.space) {
-      if (fs instanceof Error) reasons.push(`statfs ${mount} failed (${fs.message})`);
-      else if (!(fs.blocks > 0) || fs.bfree > fs.blocks) reasons.push(`statfs ${mount} reports no blocks`);
-      else {
-        const used = fs.blocks - fs.bfree;
-        // Like df: space reserved for root counts neither as used nor as available.
-        const usable = used + fs.bavail;
-        ctx.emit('disk_usage', usable > 0 ? (used / usable) * 100 : 0, { mount });
+      if (fs instanceof Error) {
+        reasons.push(`statfs ${mount} failed (${fs.message})`);
+        continue;
       }
+      const percent = diskUsagePercent(fs);
+      if (percent === undefined) reasons.push(`statfs ${mount} reports no blocks`);
+      else ctx.emit('disk_usage', percent, { mount });
     }
     return reasons.length > 0 ? { reason: reasons.join('; ') } : 'ok';
   },

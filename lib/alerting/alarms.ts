@@ -4,6 +4,7 @@
  * consumes the EventBridge "CloudWatch Alarm State Change" events and reads the rule's
  * severity, labels and runbook back from the alarm description.
  */
+import { Annotations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import type { ResolvedConfig } from '../../domain/config';
@@ -11,6 +12,7 @@ import type { AlarmSpec, MetricRef } from '../../domain/contracts/alarm-spec';
 import { compileAlerting } from '../../domain/rules/alarms';
 import type { BaselineOptions } from '../../domain/rules/baselines';
 import type { CompileContext } from '../../domain/rules/compile';
+import { unemittedRuleMetrics } from '../../domain/rules/emitters';
 import type { CompositeAlarmSpec } from '../../domain/rules/slo';
 import { errorBudgetWidgets } from './slo-widgets';
 
@@ -123,6 +125,11 @@ export function alarmProperties(spec: AlarmSpec): cloudwatch.CfnAlarmProps {
   };
 }
 
+/** The id of the synth warning for a rule over metrics nothing emits; `acknowledgeWarning` takes it. */
+export function unemittedMetricWarningId(ruleName: string): string {
+  return `maif-observability:alert-rule-unemitted-metric:${ruleName}`;
+}
+
 /** Construct ids are a contract: the rule name, as CloudFormation allows it. */
 function constructId(ruleName: string): string {
   return ruleName.replace(/[^A-Za-z0-9]/g, '_');
@@ -138,11 +145,15 @@ export class AlertAlarms extends Construct {
 
   constructor(scope: Construct, id: string, props: AlertAlarmsProps) {
     super(scope, id);
-    const { specs, composites, context } = compileAlerting(props.config, props);
+    const { specs, composites, context, sources } = compileAlerting(props.config, props);
     this.specs = specs;
     this.composites = composites;
     this.#context = context;
     this.#config = props.config;
+    // A rule over a metric nothing here emits would deploy an alarm that never fires: say so at synth.
+    for (const u of unemittedRuleMetrics(props.config, { specs, sources })) {
+      Annotations.of(this).addWarningV2(unemittedMetricWarningId(u.rule), `${u.message} (${u.fix})`);
+    }
 
     const byName = new Map<string, cloudwatch.CfnAlarm>();
     const detectors = new Set<string>();

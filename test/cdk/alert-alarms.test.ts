@@ -1,11 +1,11 @@
 import { App, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { resolveConfig } from '../../domain/config';
 import { decodeAlarmDescription } from '../../domain/contracts/alarm-spec';
-import { AlertAlarms, type AlertAlarmsProps } from '../../lib/alerting/alarms';
+import { AlertAlarms, type AlertAlarmsProps, unemittedMetricWarningId } from '../../lib/alerting/alarms';
 import exampleConfig from '../../observability.config';
 import { resourcesOf } from './helpers';
 
@@ -253,5 +253,50 @@ describe('AlertAlarms', () => {
     expect(widgets).toHaveLength(4);
     expect(widgets[0]).toBeInstanceOf(cloudwatch.SingleValueWidget);
     expect(widgets[1]).toBeInstanceOf(cloudwatch.GraphWidget);
+  });
+});
+
+describe('AlertAlarms warns about rules over metrics nothing emits', () => {
+  const withRules = (
+    rules: Record<string, unknown>[],
+    system: Partial<typeof config.metrics.system> = {},
+  ): typeof config => ({
+    ...config,
+    metrics: { ...config.metrics, system: { ...config.metrics.system, lambda: false, ...system } },
+    alerting: { ...config.alerting, rules: rules as unknown as typeof config.alerting.rules },
+  });
+  const diskRule = { name: 'disk_space_low', condition: 'disk_usage > 85%', severity: 'warning', target: 'lambda' };
+  const annotationsOf = (c: typeof config) => {
+    const stack = new Stack(new App(), 'Warn');
+    new AlertAlarms(stack, 'AlertAlarms', { config: c });
+    return Annotations.fromStack(stack);
+  };
+
+  it('names the rule, the metric and the fix, under an id that acknowledgeWarning takes', () => {
+    const annotations = annotationsOf(withRules([diskRule]));
+    annotations.hasWarning(
+      '/Warn/AlertAlarms',
+      "alert rule 'disk_space_low': disk_usage is emitted by nothing in this deployment, so its alarm can never fire " +
+        "(turn on metrics.system.lambda so instrumented functions sample disk_usage, or set target: 'hosts' if hosts running the SystemMonitor or the CloudWatch agent emit it) " +
+        `[ack: ${unemittedMetricWarningId('disk_space_low')}]`,
+    );
+    expect(annotations.findWarning('*', Match.anyValue())).toHaveLength(1);
+  });
+
+  it('warns about nothing when the functions sample system metrics or the rule targets hosts', () => {
+    const sampled = annotationsOf(withRules([diskRule], { lambda: true }));
+    expect(sampled.findWarning('*', Match.anyValue())).toEqual([]);
+    const hosts = annotationsOf(withRules([{ ...diskRule, target: 'hosts' }]));
+    expect(hosts.findWarning('*', Match.anyValue())).toEqual([]);
+  });
+
+  it('warns about nothing for rules over metrics the deployment emits', () => {
+    const emitted = annotationsOf(
+      withRules([
+        { name: 'high_error_rate', condition: 'error_rate > 5%', severity: 'warning', target: 'lambda' },
+        { name: 'system_down', condition: 'up == 0', severity: 'critical', target: 'lambda' },
+      ]),
+    );
+    expect(emitted.findWarning('*', Match.anyValue())).toEqual([]);
   });
 });

@@ -331,3 +331,34 @@ describe('MAIF_TRACE_EXPORTERS from the configuration', () => {
     );
   });
 });
+
+describe('MAIF_SYSTEM_SAMPLING', () => {
+  it('is set to metrics.collectionInterval on the functions the stack instruments when metrics.system.lambda is on', () => {
+    const app = new App({ builtinCloudFormationValidation: false });
+    const base = resolveConfig(exampleConfig, 'prod');
+    const config = { ...base, metrics: { ...base.metrics, system: { ...base.metrics.system, lambda: true } } };
+    const kit = new MaifObservabilityStack(app, 'Kit', { config, layerEntry: testLayerEntry() });
+    const service = new Stack(app, 'Service');
+    new lambda.Function(service, 'Orders', inline());
+
+    kit.instrument(service);
+
+    Template.fromStack(service).hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ MAIF_SYSTEM_SAMPLING: config.metrics.collectionInterval }) },
+    });
+  });
+
+  it('is not set when metrics.system.lambda is off, and a malformed interval fails naming it', () => {
+    const stack = new Stack(new App({ builtinCloudFormationValidation: false }), 'S');
+    const layer = new InstrumentationLayer(stack, 'Layer', { entry: testLayerEntry() });
+    const options = { layer: layer.layerVersion, service: 'maif', namespace: 'MAIF', environment: 'dev' };
+    instrumentFunction(new lambda.Function(stack, 'Fn', inline()), options);
+    const [resource] = Object.values(resourcesOf(Template.fromStack(stack), 'AWS::Lambda::Function'));
+    const environment = resource?.Properties?.Environment as { Variables: Record<string, string> } | undefined;
+    expect(environment?.Variables).toHaveProperty('MAIF_SERVICE');
+    expect(environment?.Variables).not.toHaveProperty('MAIF_SYSTEM_SAMPLING');
+    expect(() =>
+      instrumentFunction(new lambda.Function(stack, 'Fn2', inline()), { ...options, systemSampling: '500ms' }),
+    ).toThrow("instrumentFunction systemSampling: '500ms' is not a sampling interval (use 1s or more: 30s, 1m)");
+  });
+});

@@ -112,6 +112,7 @@ describe('maif-obs doctor', () => {
       ['alert-without-runbook', 'warning', 'alerting.rules[0] (cpu_hot)'],
       ['no-slo', 'warning', 'alerting.slos'],
       ['alert-on-cause', 'warning', 'alerting.rules[0] (cpu_hot)'],
+      ['alert-on-unemitted-metric', 'warning', 'alerting.rules[0] (cpu_hot)'],
     ]);
     const planted = FINDING_IDS.filter((id) => id !== 'config-does-not-compile');
     expect(new Set(report.findings.map((f) => f.id))).toEqual(new Set(planted));
@@ -123,7 +124,7 @@ describe('maif-obs doctor', () => {
     const { code, out } = await doctor(['--config', BAD]);
     expect(code).toBe(1);
     const errors = out.indexOf('ERRORS (5)');
-    const warnings = out.indexOf('WARNINGS (9)');
+    const warnings = out.indexOf('WARNINGS (10)');
     const cost = out.indexOf('Estimated CloudWatch cost per month, environment prod');
     expect(errors).toBeGreaterThan(0);
     expect(warnings).toBeGreaterThan(errors);
@@ -131,15 +132,38 @@ describe('maif-obs doctor', () => {
     expect(out).toContain("  [high-cardinality-label] metrics.custom[0] (checkouts_total) labels: label 'user_id'");
     expect(out).toMatch(/\n {6}fix: remove 'user_id' from labels/);
     expect(out).toContain('$0.30 up to 10,000, $0.10 up to 250,000');
-    expect(out).toMatch(/summary: 5 errors, 9 warnings, 0 infos \(exit code 1\)$/);
+    expect(out).toContain(
+      "  [alert-on-unemitted-metric] alerting.rules[0] (cpu_hot): alert rule 'cpu_hot': cpu_utilization is emitted by nothing in this deployment, so its alarm can never fire",
+    );
+    expect(out).toMatch(/summary: 5 errors, 10 warnings, 0 infos \(exit code 1\)$/);
+  });
+
+  it('reports a rule over a metric nothing emits with the fix synth gives, and not once the functions sample it', () => {
+    const disk = { name: 'disk_full', condition: 'disk_usage > 90%', severity: 'warning' as const };
+    const rules = (r: typeof disk) => ({ ...tinyConfig().alerting, rules: [r] });
+    const unemitted = (config: ObservabilityConfig) =>
+      runDoctor(resolveConfig(config, 'prod')).findings.filter((f) => f.id === 'alert-on-unemitted-metric');
+    expect(unemitted(tinyConfig({ alerting: rules(disk) }))).toEqual([
+      {
+        id: 'alert-on-unemitted-metric',
+        severity: 'warning',
+        subject: 'alerting.rules[0] (disk_full)',
+        message:
+          "alert rule 'disk_full': disk_usage is emitted by nothing in this deployment, so its alarm can never fire",
+        fix: "turn on metrics.system.lambda so instrumented functions sample disk_usage, or set target: 'hosts' if hosts running the SystemMonitor or the CloudWatch agent emit it",
+      },
+    ]);
+    const sampled = tinyConfig({ alerting: rules(disk) });
+    sampled.metrics = { ...sampled.metrics, system: { ...sampled.metrics?.system, lambda: true } };
+    expect(unemitted(sampled)).toEqual([]);
   });
 
   it('prints { findings, cost, summary } as JSON with --json, from the real command line', () => {
     const result = cli(['doctor', '--config', BAD, '--json']);
     expect(result.status).toBe(1);
     const json = JSON.parse(result.stdout);
-    expect(json.summary).toEqual({ errors: 5, warnings: 9, infos: 0 });
-    expect(json.findings).toHaveLength(14);
+    expect(json.summary).toEqual({ errors: 5, warnings: 10, infos: 0 });
+    expect(json.findings).toHaveLength(15);
     expect(json.findings[0]).toEqual({
       id: 'golden-signal-missing',
       severity: 'error',

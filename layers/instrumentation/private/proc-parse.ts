@@ -1,5 +1,6 @@
 /**
- * Pure parsers for the Linux /proc files SystemMonitor reads. Each takes the file's text and
+ * Pure parsers for the Linux /proc files SystemMonitor reads (and the statfs arithmetic it shares
+ * with the middleware's system sampling). Each takes the file's text and
  * returns what it could read; a field it cannot find or parse is left out, nothing throws.
  * Field layouts: proc(5) and Documentation/admin-guide/iostats.rst of the kernel.
  */
@@ -146,6 +147,26 @@ export function parseVmstat(text: string): PageFaults | undefined {
   }
   if (all === undefined || major === undefined || major > all) return undefined;
   return { minor: all - major, major };
+}
+
+// ------------------------------------------------------------- statfs
+
+/** The fields of a statfs result that disk usage reads, in blocks. */
+export interface DiskSpace {
+  readonly blocks: number;
+  readonly bfree: number;
+  readonly bavail: number;
+}
+
+/**
+ * Percent of a file system in use, like df: used / (used + available), so the blocks reserved
+ * for root count neither as used nor as available. Undefined when statfs reports no blocks.
+ */
+export function diskUsagePercent(space: DiskSpace): number | undefined {
+  if (!(space.blocks > 0) || space.bfree > space.blocks) return undefined;
+  const used = space.blocks - space.bfree;
+  const usable = used + space.bavail;
+  return usable > 0 ? (used / usable) * 100 : 0;
 }
 
 // ------------------------------------------------------------- /proc/diskstats
