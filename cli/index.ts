@@ -23,6 +23,7 @@ export const COMMANDS: Readonly<Record<string, CommandLoader>> = {
   doctor: () => require('./doctor').doctorCommand,
   'agent-config': () => require('./agent-config').agentConfigCommand,
   sandbox: () => require('./sandbox').sandboxCommand,
+  replay: () => require('./replay').replayCommand,
 };
 
 function usage(): string {

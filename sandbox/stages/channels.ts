@@ -32,7 +32,10 @@ function channelsOf(config: ResolvedConfig): ChannelName[] {
   return (['slack', 'pagerduty', 'email'] as const).filter((c) => declared[c] !== undefined);
 }
 
-export async function startChannels(ctx: StageContext): Promise<Channels> {
+/** Told of every notification as its topic delivers it (after the journal has it): the replay's view. */
+export type NotificationObserver = (channel: ChannelName, notification: Notification) => void;
+
+export async function startChannels(ctx: StageContext, observe?: NotificationObserver): Promise<Channels> {
   const names = channelsOf(ctx.setup.config);
   const receivers = await startReceivers(ctx);
   const secrets = await startSecrets(ctx, receivers);
@@ -40,7 +43,7 @@ export async function startChannels(ctx: StageContext): Promise<Channels> {
   const topics: Record<string, Subscription[]> = {};
   for (const channel of names) {
     const deliver = delivery(ctx.setup.config, channel, receivers, secrets);
-    topics[topic(channel)] = [audit(ctx, channel), ...(deliver ? [deliver] : [])];
+    topics[topic(channel)] = [audit(ctx, channel, observe), ...(deliver ? [deliver] : [])];
   }
   const sns = ctx.lifecycle.own(await startSns({ region: REGION, accountId: ACCOUNT, topics }));
   const topicArns: Record<string, string> = {};
@@ -49,7 +52,7 @@ export async function startChannels(ctx: StageContext): Promise<Channels> {
 }
 
 /** Journals (and counts) every notification published to the channel's topic. */
-function audit(ctx: StageContext, channel: ChannelName): Subscription {
+function audit(ctx: StageContext, channel: ChannelName, observe?: NotificationObserver): Subscription {
   return {
     protocol: 'lambda',
     handler: async (event: SNSEvent) => {
@@ -67,6 +70,7 @@ function audit(ctx: StageContext, channel: ChannelName): Subscription {
           levelName: n.levelName,
           summary: title(n),
         });
+        observe?.(channel, n);
       }
     },
   };

@@ -9,7 +9,7 @@ import { AlertStore } from '../../lambdas/shared/alert-store';
 import { startAlertTable } from '../emulators/dynamodb';
 import type { TemplateJson } from '../synth';
 import { type AckApi, startAckApi } from './ack-api';
-import { startChannels } from './channels';
+import { type NotificationObserver, startChannels } from './channels';
 import { REGION, resourceName, type StageContext } from './context';
 import { startEscalation } from './escalation';
 import type { Logs } from './logs';
@@ -19,6 +19,8 @@ import type { StandIns } from './stand-ins';
 export interface Pipeline {
   /** The real ack API handler, as its AWS_IAM Function URL would call it. */
   readonly ackApi: AckApi;
+  /** The alert table as the router, the escalation and the ack API read and write it. */
+  readonly alertStore: AlertStore;
   /** Resolves once routing, escalations and deliveries in flight have ended. */
   idle(): Promise<void>;
 }
@@ -30,6 +32,8 @@ export interface PipelineDeps {
   readonly inbox: RouterInbox;
   /** The page's URL: the signed ack links point there. */
   readonly pageUrl: string;
+  /** Told of every notification a channel's topic delivers (the replay prints them). */
+  readonly onNotification?: NotificationObserver;
 }
 
 export async function startPipeline(ctx: StageContext, deps: PipelineDeps): Promise<Pipeline> {
@@ -41,7 +45,7 @@ export async function startPipeline(ctx: StageContext, deps: PipelineDeps): Prom
   const table = lifecycle.own(await startAlertTable(template, { region: REGION }));
   const alertStore = new AlertStore({ client: table.client, tableName: table.tableName, now: setup.clock.now });
   const linkKey = randomBytes(32).toString('hex');
-  const channels = await startChannels(ctx);
+  const channels = await startChannels(ctx, deps.onNotification);
   const sns = channels.client;
   const topicArns = channels.topicArns;
   const ackApi = startAckApi(ctx, { alertStore, sns, topicArns, linkKey });
@@ -78,5 +82,5 @@ export async function startPipeline(ctx: StageContext, deps: PipelineDeps): Prom
     escalation.abortWaits();
     return idle();
   });
-  return { ackApi, idle };
+  return { ackApi, alertStore, idle };
 }

@@ -18,7 +18,7 @@ import {
 const edges = importEdges();
 
 /** The `maif-obs` commands that must run without CDK (only synthesis loads it). */
-const CDK_FREE_COMMANDS = ['test-rules', 'route', 'doctor', 'grafana-export', 'agent-config', 'sandbox'];
+const CDK_FREE_COMMANDS = ['test-rules', 'route', 'doctor', 'grafana-export', 'agent-config', 'sandbox', 'replay'];
 
 describe('layout', () => {
   it('reads the imports of every layered folder', () => {
