@@ -46,6 +46,9 @@ export default defineConfig({
     exportFormat: 'emf',
     detailedMonitoring: true,
     system: {
+      // Instrumented functions sample memory_usage and disk_usage (/tmp) once per collectionInterval,
+      // so the guide's disk_space_low and memory_leak rules have a metric to read in Lambda.
+      lambda: true,
       cpu: { utilization: true, load_average: true, context_switches: true, interrupts: true },
       memory: { usage: true, available: true, swap_usage: true, page_faults: true },
       disk: { usage: true, io_operations: true, throughput: true, latency: true },
@@ -356,6 +359,11 @@ export default defineConfig({
           { type: 'notify', channels: ['pagerduty'] },
           { type: 'suppress', duration: '30m', similarAlerts: true },
         ],
+      },
+      {
+        // Alarms this stack did not create (no trusted metadata) reach Slack as foreign alerts.
+        condition: "labels.foreign == 'true'",
+        actions: [{ type: 'notify', channels: ['slack'] }],
       },
     ],
     suppression: [

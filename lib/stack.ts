@@ -156,6 +156,8 @@ export class MaifObservabilityStack extends Stack {
       config,
       key: this.key.key,
       bus: this.logAggregation.eventBus,
+      // the router believes the description metadata of these alarms only
+      trustedAlarmNames: [...this.alerts.specs, ...this.alerts.composites].map((a) => a.alarmName),
     });
     this.dashboards = new ObservabilityDashboards(this, 'Dashboards', { config, alarms: this.alerts.alarms });
     const budgets = this.alerts.errorBudgetWidgets();
@@ -175,6 +177,8 @@ export class MaifObservabilityStack extends Stack {
       debugSampleRate: config.logging.debugSampleRate,
       sampling: { ...otherRates, default: defaultRate },
       exporters: config.tracing.exporters,
+      // memory_usage and disk_usage of /tmp, once per collection interval per execution environment
+      systemSampling: config.metrics.system.lambda ? config.metrics.collectionInterval : undefined,
       logRetention: retention,
       encryptionKey: this.key.key,
       aggregator: this.logAggregation.function,

@@ -201,10 +201,14 @@ function flags<const K extends readonly string[]>(keys: K) {
   return strict(shape as { [P in K[number]]: z.ZodDefault<z.ZodBoolean> }).prefault({} as never);
 }
 
-function groups<const G extends Record<string, readonly string[]>>(table: G) {
-  const shape: Record<string, ReturnType<typeof flags>> = {};
+function groups<
+  const G extends Record<string, readonly string[]>,
+  E extends z.core.$ZodLooseShape = Record<never, never>,
+>(table: G, extra?: E) {
+  const shape: Record<string, z.ZodType> = {};
   for (const [group, keys] of Object.entries(table)) shape[group] = flags(keys);
-  return strict(shape as { [P in keyof G]: ReturnType<typeof flags<G[P]>> }).prefault({} as never);
+  Object.assign(shape, extra);
+  return strict(shape as { [P in keyof G]: ReturnType<typeof flags<G[P]>> } & E).prefault({} as never);
 }
 
 // ---------------------------------------------------------------- sections
@@ -230,7 +234,13 @@ const metricsSchema = strict({
   retentionPeriod: duration().default('30d'),
   exportFormat: oneOf(['emf', 'prometheus']).default('emf'),
   detailedMonitoring: bool().default(false),
-  system: groups(SYSTEM_METRICS),
+  system: groups(SYSTEM_METRICS, {
+    /**
+     * Instrumented Lambda functions sample memory_usage and disk_usage of /tmp (instrumentFunction
+     * sets MAIF_SYSTEM_SAMPLING to collectionInterval, and `instrument()` reads it).
+     */
+    lambda: bool().default(false),
+  }),
   application: groups(APPLICATION_METRICS),
   business: groups(BUSINESS_METRICS),
   custom: list(customMetricSchema).default([]),
@@ -439,6 +449,9 @@ const realtimeSchema = strict({
 
 const severity = () => oneOf(SEVERITIES);
 
+/** Where an alert rule's metrics come from (`alerting.rules[].target`). */
+export const ALERT_RULE_TARGETS = ['lambda', 'hosts'] as const;
+
 const alertRuleSchema = strict({
   name: name(),
   description: z.string({ error: isNot('a string') }).default(''),
@@ -449,6 +462,11 @@ const alertRuleSchema = strict({
   labels: dict(labelName(), z.string({ error: isNot('a string') })).default({}),
   runbook: url(['https', 'http']).optional(),
   missingData: oneOf(['missing', 'notBreaching', 'breaching', 'ignore']).optional(),
+  /**
+   * Where the rule's metrics come from: the stack's instrumented Lambda functions, or hosts the
+   * kit cannot see (running the SystemMonitor or the CloudWatch agent), which synth does not check.
+   */
+  target: oneOf(ALERT_RULE_TARGETS).default('lambda'),
 });
 
 const routingActionSchema = tagged(
@@ -553,6 +571,11 @@ const alertingSchema = strict({
   ).default([]),
   /** How long signed acknowledge / silence links in messages stay valid. */
   ackLinkExpiry: duration().default('24h'),
+  /**
+   * Alarms reaching the router that this stack did not create (and whose metadata is not
+   * signed): paged as foreign alerts named after the alarm, at this severity.
+   */
+  foreignAlarms: strict({ severity: severity().default('warning') }).prefault({}),
   baselines: dict(labelName(), duration()).default({}),
   performance: strict({
     baselineCollectionPeriod: duration().default('7d'),

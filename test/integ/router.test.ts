@@ -17,6 +17,7 @@ import { AlertStore } from '../../lambdas/shared/alert-store';
 import { dispatch } from '../../lambdas/shared/dispatch';
 import { Metrics } from '../../layers/instrumentation/metrics';
 import config from '../../observability.config';
+import { accountOf, testAlarmArn, testAlarmFingerprint } from '../private/alarm-events';
 import { DYNALITE_CREDENTIALS, DYNALITE_REGION, type Dynalite, startDynalite } from '../private/dynalite';
 import {
   type RouterFauxqs,
@@ -32,7 +33,9 @@ const STATE_MACHINE = 'arn:aws:states:us-east-1:123456789012:stateMachine:maif-e
 const T0 = Date.parse('2026-11-24T10:00:00Z');
 const MINUTE = 60_000;
 
-const routerConfig = routerConfigOf(resolveConfig(config, 'prod').alerting);
+/** The alarms of this file are the stack's own: the router trusts their metadata. */
+const TRUSTED_ALARMS = ['maif-prod-system_down', 'maif-prod-high_latency', 'maif-prod-slo_fast_burn'];
+const routerConfig = routerConfigOf(resolveConfig(config, 'prod').alerting, TRUSTED_ALARMS);
 
 let db: Dynalite;
 let sfn: StepFunctionsStandIn;
@@ -62,6 +65,9 @@ afterAll(async () => {
 
 let eventSeq = 0;
 
+/** The alert fingerprint of the kit alarm of `rule` raised with these labels (by its ARN). */
+const alarmFp = (rule: string, labels: Record<string, string>) => testAlarmFingerprint(`maif-prod-${rule}`, labels);
+
 function alarmEvent(
   state: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA',
   rule: string,
@@ -74,13 +80,18 @@ function alarmEvent(
     id: `evt-${eventSeq}-${rule}`,
     'detail-type': 'CloudWatch Alarm State Change',
     source: 'aws.cloudwatch',
-    account: '123456789012',
+    account: accountOf(labels),
     time: '2026-11-24T10:00:00Z',
     region,
-    resources: [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:maif-prod-${rule}`],
+    resources: [testAlarmArn(`maif-prod-${rule}`, labels)],
     detail: {
       alarmName: `maif-prod-${rule}`,
-      state: { value: state, reason: `Threshold Crossed: ${rule}`, timestamp: '2026-11-24T10:00:00.000+0000' },
+      // each state change one second after the one made before it: the router orders by this time
+      state: {
+        value: state,
+        reason: `Threshold Crossed: ${rule}`,
+        timestamp: new Date(T0 + eventSeq * 1000).toISOString(),
+      },
       previousState: { value: state === 'OK' ? 'ALARM' : 'OK' },
       configuration: {
         description: encodeAlarmDescription(`${rule} fired`, {
@@ -106,10 +117,17 @@ function kitAlert(alertName: string, severity: 'critical' | 'warning' | 'info', 
   };
 }
 
-function harness(options: { now?: () => number; sleep?: (ms: number) => Promise<void>; lines?: string[] } = {}) {
+function harness(
+  options: {
+    now?: () => number;
+    sleep?: (ms: number) => Promise<void>;
+    lines?: string[];
+    config?: typeof routerConfig;
+  } = {},
+) {
   const lines = options.lines ?? [];
   const metrics = new Metrics({ namespace: 'MAIF', service: 'maif', strict: false, sink: (line) => lines.push(line) });
-  const handler = createHandler(routerConfig, {
+  const handler = createHandler(options.config ?? routerConfig, {
     dynamodb: db.client,
     sfn: sfnClient,
     sns,
@@ -180,7 +198,7 @@ describe('router', () => {
     const results = await Promise.all(Array.from({ length: 100 }, () => handler(event)));
 
     expect(sfn.startCalls() - startsBefore).toBe(1);
-    const fp = fingerprintOf('system_down', labels);
+    const fp = alarmFp('system_down', labels);
     const started = executionsOf(fp);
     expect(started.map(([name]) => name)).toEqual([`${fp}-1`]);
     expect(results.filter((r) => r.outcome === 'paged')).toHaveLength(1);
@@ -200,7 +218,7 @@ describe('router', () => {
     await expect(handler(event)).rejects.toThrow();
     const retry = await handler(event);
 
-    const fp = fingerprintOf('system_down', labels);
+    const fp = alarmFp('system_down', labels);
     expect(executionsOf(fp)).toHaveLength(1);
     expect(retry.outcome).toBe('paged');
     expect(await handler(event)).toMatchObject({ outcome: 'duplicate' });
@@ -211,7 +229,7 @@ describe('router', () => {
     const { handler, store } = harness({ now, sleep });
     const labels = { team: 'platform', service: 'crashed' };
     const event = alarmEvent('ALARM', 'system_down', 'critical', labels);
-    const fp = fingerprintOf('system_down', labels);
+    const fp = alarmFp('system_down', labels);
     // the crashed router's writes: the alert, and a claim that nobody will release
     await store.upsertFiring({
       fingerprint: fp,
@@ -244,7 +262,7 @@ describe('router', () => {
       comment: 'deploy',
       createdBy: 'alice',
     });
-    const fp = fingerprintOf('system_down', labels);
+    const fp = alarmFp('system_down', labels);
 
     const during = await handler(alarmEvent('ALARM', 'system_down', 'critical', labels));
     clock.t = T0 + 90 * MINUTE;
@@ -348,7 +366,7 @@ describe('router', () => {
   it('sends exactly one resolved notice per notified channel and stops the escalation', async () => {
     const { handler, store } = harness({ now: () => T0 });
     const labels = { team: 'platform', service: 'resolving' };
-    const fp = fingerprintOf('system_down', labels);
+    const fp = alarmFp('system_down', labels);
     await handler(alarmEvent('ALARM', 'system_down', 'critical', labels));
     const [, input] = executionsOf(fp)[0] as [string, EscalationInput];
     await dispatch(
@@ -374,7 +392,7 @@ describe('router', () => {
     const { clock, now } = fakeClock(T0);
     const { handler } = harness({ now });
     const labels = { team: 'platform', service: 'flapping' };
-    const fp = fingerprintOf('system_down', labels);
+    const fp = alarmFp('system_down', labels);
 
     await handler(alarmEvent('ALARM', 'system_down', 'critical', labels));
     clock.t = T0 + 2 * MINUTE;
@@ -437,5 +455,59 @@ describe('router', () => {
     expect(JSON.parse(letters[0]?.event ?? '{}')).toMatchObject({ id: 'bad-1' });
     const emf = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.outcome === 'dead_lettered');
     expect(emf?.[ROUTER_METRIC]).toBe(1);
+  });
+});
+
+describe('router: what mutes a page', () => {
+  it('honours a maintenance window of the configuration, not only those in the table', async () => {
+    const { clock, now } = fakeClock(T0);
+    const labels = { team: 'platform', service: 'config-maintenance' };
+    const config = {
+      ...routerConfig,
+      maintenance: [
+        {
+          name: 'db-upgrade',
+          startsAt: new Date(T0 - MINUTE).toISOString(),
+          endsAt: new Date(T0 + 30 * MINUTE).toISOString(),
+          matchers: [{ name: 'service', value: 'config-maintenance' }],
+        },
+      ],
+    };
+    const { handler } = harness({ now, config });
+    const fp = alarmFp('system_down', labels);
+
+    const during = await handler(alarmEvent('ALARM', 'system_down', 'critical', labels));
+    clock.t = T0 + 40 * MINUTE;
+    await handler(alarmEvent('OK', 'system_down', 'critical', labels));
+    clock.t = T0 + 60 * MINUTE;
+    const after = await handler(alarmEvent('ALARM', 'system_down', 'critical', labels));
+
+    expect(during).toMatchObject({ outcome: 'maintenance', reason: 'a maintenance window covers this alert' });
+    expect(after).toMatchObject({ outcome: 'paged', episode: 2 });
+    expect(executionsOf(fp).map(([name]) => name)).toEqual([`${fp}-2`]);
+  });
+
+  it('never repeats an acknowledged alert', async () => {
+    const { clock, now } = fakeClock(T0);
+    const { handler, store } = harness({ now });
+    const labels = { team: 'platform', service: 'acked-repeat' };
+    const fp = fingerprintOf('high_latency', labels);
+    await handler(kitAlert('high_latency', 'warning', labels));
+    const [, input] = executionsOf(fp)[0] as [string, EscalationInput];
+    await dispatch(
+      { kind: 'firing', alert: input.alert, episode: 1, level: 0, sentAt: new Date(T0).toISOString() },
+      input.levels[0]?.channels ?? [],
+      { sns, topicArns: fauxqs.topics, store },
+    );
+    await drain(fauxqs.queues.slack as string);
+    expect(await store.acknowledge(fp, 'alice')).toBe(true);
+
+    // past repeat_interval (12 h): still firing, but somebody owns it
+    clock.t = T0 + 13 * 60 * MINUTE;
+    const again = await handler(kitAlert('high_latency', 'warning', labels));
+
+    expect(again).toMatchObject({ outcome: 'duplicate', episode: 1 });
+    expect(await drain(fauxqs.queues.slack as string)).toEqual([]);
+    expect((await store.getAlert(fp))?.status).toBe('acked');
   });
 });

@@ -46,6 +46,11 @@ const phaseStart = (name: string) => {
 describe('sandbox, default scenario (incident) on the example configuration', () => {
   it('runs without problems: no failed delivery, no dead letter, every stage saw traffic', () => {
     expect(sandbox.problems()).toEqual([]);
+    // no failure is no proof of delivery: every receiver must have got notices
+    const received = sandbox.received();
+    expect(received.slack).toBeGreaterThan(0);
+    expect(received.pagerduty).toBeGreaterThan(0);
+    expect(received.email).toBeGreaterThan(0);
     const s = sandbox.view.stats();
     expect(s.deadLettered).toBe(0);
     expect(s.invocations).toBeGreaterThan(1000);
@@ -128,6 +133,8 @@ describe('sandbox, default scenario (incident) on the example configuration', ()
     const byChannel = { slack: 0, pagerduty: 0, email: 0 };
     for (const n of notes()) byChannel[n.channel]++;
     const received = sandbox.received();
+    expect(byChannel.slack).toBeGreaterThan(0);
+    expect(byChannel.email).toBeGreaterThan(0);
     expect(received.slack).toBe(byChannel.slack);
     expect(received.email).toBe(byChannel.email);
     // PagerDuty gets trigger / acknowledge / resolve events only (no event for a repeat notice)

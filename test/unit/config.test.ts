@@ -41,7 +41,8 @@ describe('the example configuration for MAIF', () => {
       'extract_metric',
     ]);
     expect(Object.keys(resolved.alerting.channels)).toEqual(['email', 'slack', 'pagerduty']);
-    expect(resolved.alerting.routing).toHaveLength(3);
+    expect(resolved.alerting.routing).toHaveLength(4);
+    expect(resolved.alerting.routing.at(-1)?.condition).toBe("labels.foreign == 'true'");
     expect(resolved.alerting.suppression).toHaveLength(2);
     expect(resolved.dashboards.map((d) => d.title)).toEqual(['MAIF System Overview', 'MAIF Application Performance']);
   });

@@ -173,28 +173,7 @@ describe('grouping', () => {
       changed: false,
     });
   });
-
-  it('never pages a batch before its leader would: every lead waits until at least the group window', () => {
-    fc.assert(
-      fc.property(
-        fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd'), fc.integer({ min: 0, max: 600_000 })), {
-          minLength: 1,
-          maxLength: 20,
-        }),
-        (arrivals) => {
-          let group: ReturnType<typeof decideGroup>['next'] & { version: number } = undefined as never;
-          let now = DAY;
-          for (const [fp, gap] of arrivals) {
-            now += gap;
-            const d = decideGroup('g', group, fp, now, timers);
-            if (d.kind === 'lead') expect(now + d.waitMs).toBeGreaterThanOrEqual(d.next.batchEndsAt);
-            else expect(now).toBeLessThan(d.next.batchEndsAt);
-            group = { ...d.next, version: (group?.version ?? 0) + 1 };
-          }
-        },
-      ),
-    );
-  });
+  // the batch decisions against an independent model: test/unit/routing-grouping.test.ts
 });
 
 describe('inhibition', () => {
