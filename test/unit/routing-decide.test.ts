@@ -171,6 +171,16 @@ describe('the decision: what mutes an alert, in order', () => {
     expect(decide(alert('info', { team: 'silent' }), router, snap())).toMatchObject(unrouted);
   });
 
+  it('reports a route whose every level has no channel as unrouted', () => {
+    const nobody = compileRouter({
+      ...config,
+      escalationTargets: { nobody: { channels: [] } },
+      routing: [{ condition: 'true', actions: [{ type: 'escalate', delay: '5m', to: 'nobody' }] }],
+    });
+
+    expect(decide(alert('info'), nobody, snap())).toMatchObject({ outcome: 'unrouted' });
+  });
+
   it('pages a route whose notify level is empty when a later level has channels', () => {
     const escalateOnly = compileRouter({
       ...config,
